@@ -1,0 +1,69 @@
+//! The frame of every page: header with the company's name and navigation, main, footer.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::company::{use_company_profile, CompanyProfile};
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    let company = use_company_profile();
+    let (menu_open, set_menu_open) = signal(false);
+
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="site-header">
+            <div class="site-header__inner">
+                <A href="/" attr:class="brand">
+                    <span class="brand__mark" aria-hidden="true">"P"</span>
+                    <span class="brand__name">
+                        <Suspense fallback=|| "Portico">
+                            {move || Suspend::new(async move {
+                                company.await.map(|c| c.name).unwrap_or_else(|_| "Portico".into())
+                            })}
+                        </Suspense>
+                    </span>
+                </A>
+                <button
+                    type="button"
+                    class="menu-toggle"
+                    aria-controls="site-nav"
+                    aria-expanded=move || menu_open.get().to_string()
+                    on:click=move |_| set_menu_open.update(|open| *open = !*open)
+                >
+                    <span class="menu-toggle__bars" aria-hidden="true"></span>
+                    <span class="visually-hidden">"Menu"</span>
+                </button>
+                <nav id="site-nav" class="site-nav" class:open=menu_open aria-label="Main">
+                    <A href="/" on:click=move |_| set_menu_open.set(false)>"Home"</A>
+                    <a href="#contact" on:click=move |_| set_menu_open.set(false)>"Contact"</a>
+                </nav>
+            </div>
+        </header>
+        <main id="main" class="site-main" tabindex="-1">{children()}</main>
+        <footer class="site-footer" id="contact">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    company.await.ok().map(|c| view! { <FooterContact company=c /> })
+                })}
+            </Suspense>
+            <p class="site-footer__powered">"Customer portal by Portico"</p>
+        </footer>
+    }
+}
+
+#[component]
+fn FooterContact(company: CompanyProfile) -> impl IntoView {
+    let tel = format!("tel:{}", company.phone.replace(' ', ""));
+    let mailto = format!("mailto:{}", company.email);
+    view! {
+        <div class="site-footer__contact">
+            <p class="site-footer__name">{company.name}</p>
+            <p>
+                <a href=tel>{company.phone}</a>
+                " · "
+                <a href=mailto>{company.email}</a>
+            </p>
+        </div>
+    }
+}

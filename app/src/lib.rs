@@ -1,0 +1,73 @@
+//! Portico's Leptos application: the shell, the routes, the pages and the server functions.
+//!
+//! The same code renders on the server (feature `ssr`), hydrates in the browser (`hydrate`), and
+//! renders client-side for Trunk (`csr`). Server functions are thin: they find who is asking, ask
+//! the policy, call a `portico_domain` service and map the result to a DTO.
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod company;
+pub mod error;
+mod layout;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    StaticSegment,
+};
+
+pub use error::PorticoError;
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <link rel="stylesheet" href="/pkg/portico.css" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: layout and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    company::provide_company_profile();
+
+    // Marks the document once the WASM runs, so that styles and tests can tell a
+    // server-rendered page from a hydrated one.
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Title formatter=|text: String| {
+            if text.is_empty() { "Portico".to_owned() } else { format!("{text} · Portico") }
+        } />
+        <Router>
+            <layout::Layout>
+                <Routes fallback=pages::NotFound>
+                    <Route path=StaticSegment("") view=pages::HomePage />
+                </Routes>
+            </layout::Layout>
+        </Router>
+    }
+}

@@ -1,0 +1,72 @@
+//! The `job` table.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Where a job stands in its lifecycle (see PRODUCT.md). The transitions between these states
+/// are enforced by the job service, not by the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    #[sea_orm(string_value = "requested")]
+    Requested,
+    #[sea_orm(string_value = "quoted")]
+    Quoted,
+    #[sea_orm(string_value = "accepted")]
+    Accepted,
+    #[sea_orm(string_value = "declined")]
+    Declined,
+    #[sea_orm(string_value = "expired")]
+    Expired,
+    #[sea_orm(string_value = "scheduled")]
+    Scheduled,
+    #[sea_orm(string_value = "en_route")]
+    EnRoute,
+    #[sea_orm(string_value = "in_progress")]
+    InProgress,
+    #[sea_orm(string_value = "completed")]
+    Completed,
+    #[sea_orm(string_value = "invoiced")]
+    Invoiced,
+    #[sea_orm(string_value = "paid")]
+    Paid,
+    #[sea_orm(string_value = "overdue")]
+    Overdue,
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "job")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub reference: String,
+    pub customer_id: i32,
+    pub status: JobStatus,
+    pub origin_address: String,
+    pub destination_address: String,
+    pub requested_date: Date,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "crate::customers::entity::Entity",
+        from = "Column::CustomerId",
+        to = "crate::customers::entity::Column::Id"
+    )]
+    Customer,
+}
+
+impl Related<crate::customers::entity::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Customer.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

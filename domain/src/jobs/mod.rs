@@ -1,0 +1,5 @@
+//! Jobs: one move for one customer, from request to payment.
+
+pub mod entity;
+
+pub use entity::{JobStatus, Model as Job};

@@ -1,0 +1,17 @@
+//! Portico's business domain: entities and services that know nothing of HTTP or the UI.
+//!
+//! The `server` and the `app` (ssr) crates both call into this crate; it calls only the
+//! database, so every rule here can be tested with a real SQLite file or PostgreSQL database.
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod accounts;
+pub mod company;
+pub mod customers;
+pub mod db;
+pub mod error;
+pub mod jobs;
+pub mod seed;
+
+pub use error::DomainError;
+pub use sea_orm::DatabaseConnection;

@@ -1,0 +1,16 @@
+//! Portico's schema, as forward-only migrations that run unchanged on SQLite and PostgreSQL.
+//!
+//! A migration that has shipped is never edited: a change to the schema is a new migration.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_foundation::Migration)]
+    }
+}

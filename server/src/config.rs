@@ -1,0 +1,264 @@
+//! Portico's one typed configuration, read once at start-up.
+//!
+//! Sources, later ones winning: built-in defaults, a TOML file (`PORTICO_CONFIG`, or
+//! `portico.toml` in the working directory when present, with the keys in lower case and without
+//! the prefix: `addr = "127.0.0.1:3000"`), then environment variables with the `PORTICO_`
+//! prefix. `DATABASE_URL` and cargo-leptos' `LEPTOS_SITE_ADDR` are honoured as well,
+//! because tools around Portico set them. Nothing else in Portico reads the environment.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use portico_domain::db;
+use serde::Deserialize;
+use thiserror::Error;
+use url::Url;
+
+/// A configuration problem, always naming the setting to fix.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("{variable}: {message}")]
+    Invalid { variable: String, message: String },
+    #[error("configuration file {path}: {message}")]
+    File { path: String, message: String },
+}
+
+/// The `PORTICO_*` variables Portico reads (`TEST_DATABASE_URL` is the test suite's).
+const KNOWN_VARIABLES: &[&str] = &[
+    "CONFIG",
+    "DATA_DIR",
+    "ADDR",
+    "PUBLIC_URL",
+    "DEMO",
+    "LOG",
+    "LOG_JSON",
+    "TEST_DATABASE_URL",
+];
+
+fn invalid(variable: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        variable: variable.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where Portico keeps its files (the SQLite database, uploads later).
+    pub data_dir: PathBuf,
+    /// The database; a SQLite file in `data_dir` unless `DATABASE_URL` says otherwise.
+    pub database_url: String,
+    /// The socket the server listens on.
+    pub addr: SocketAddr,
+    /// The address users see; passkeys and e-mailed links are built from it.
+    pub public_url: Url,
+    /// Demo mode: seed the demo company into an empty database at start-up.
+    pub demo: bool,
+    /// The log filter, in `tracing` directive syntax (e.g. `info,portico_server=debug`).
+    pub log: String,
+    /// Log as JSON lines instead of human-readable text.
+    pub log_json: bool,
+}
+
+/// The raw values as the sources give them; every field is checked in [`Config::from_raw`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    data_dir: Option<String>,
+    database_url: Option<String>,
+    addr: Option<String>,
+    public_url: Option<String>,
+    demo: Option<Flag>,
+    log: Option<String>,
+    log_json: Option<Flag>,
+}
+
+/// A yes/no setting: a TOML boolean, or text from an environment variable.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum Flag {
+    Bool(bool),
+    Text(String),
+}
+
+impl Config {
+    /// Reads the configuration from the process environment (and the optional TOML file).
+    pub fn load() -> Result<Self, ConfigError> {
+        Self::load_from(std::env::vars())
+    }
+
+    /// Reads the configuration from the given variables; tests pass their own.
+    pub fn load_from(
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let vars: Vec<(String, String)> = vars.into_iter().collect();
+        let get = |key: &str| vars.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+
+        // A typo in a variable name must not fall back to a default silently.
+        if let Some((unknown, _)) = vars.iter().find(|(k, _)| {
+            k.strip_prefix("PORTICO_")
+                .is_some_and(|rest| !KNOWN_VARIABLES.contains(&rest))
+        }) {
+            return Err(invalid(unknown, "is not a setting Portico knows"));
+        }
+
+        let mut raw = match get("PORTICO_CONFIG") {
+            Some(path) => read_file(&path, true)?,
+            None => read_file("portico.toml", false)?,
+        };
+        let prefixed = |name: &str| get(&format!("PORTICO_{name}"));
+        let overlay = |slot: &mut Option<String>, value: Option<String>| {
+            if value.is_some() {
+                *slot = value;
+            }
+        };
+        overlay(&mut raw.data_dir, prefixed("DATA_DIR"));
+        overlay(&mut raw.database_url, get("DATABASE_URL"));
+        if raw.addr.is_none() {
+            raw.addr = get("LEPTOS_SITE_ADDR");
+        }
+        overlay(&mut raw.addr, prefixed("ADDR"));
+        overlay(&mut raw.public_url, prefixed("PUBLIC_URL"));
+        overlay(&mut raw.log, prefixed("LOG"));
+        if let Some(text) = prefixed("DEMO") {
+            raw.demo = Some(Flag::Text(text));
+        }
+        if let Some(text) = prefixed("LOG_JSON") {
+            raw.log_json = Some(Flag::Text(text));
+        }
+        Self::from_raw(raw)
+    }
+
+    fn from_raw(raw: Raw) -> Result<Self, ConfigError> {
+        let data_dir = PathBuf::from(raw.data_dir.unwrap_or_else(|| "./data".into()));
+        if data_dir.as_os_str().is_empty() {
+            return Err(invalid("PORTICO_DATA_DIR", "must not be empty"));
+        }
+
+        let database_url = match raw.database_url {
+            Some(url) => {
+                db::backend_of(&url).map_err(|e| invalid("DATABASE_URL", e.to_string()))?;
+                url.trim().to_owned()
+            }
+            None => db::default_sqlite_url(&data_dir),
+        };
+
+        let addr_text = raw.addr.unwrap_or_else(|| "127.0.0.1:3000".into());
+        let addr: SocketAddr = addr_text.trim().parse().map_err(|_| {
+            invalid(
+                "PORTICO_ADDR",
+                format!(
+                    "`{addr_text}` is not an address to listen on; expected e.g. 127.0.0.1:3000"
+                ),
+            )
+        })?;
+
+        let public_text = raw
+            .public_url
+            .unwrap_or_else(|| "http://localhost:3000".into());
+        let public_url = Url::parse(public_text.trim())
+            .map_err(|e| invalid("PORTICO_PUBLIC_URL", format!("`{public_text}`: {e}")))?;
+        if !matches!(public_url.scheme(), "http" | "https") || public_url.host_str().is_none() {
+            return Err(invalid(
+                "PORTICO_PUBLIC_URL",
+                format!("`{public_text}` must be an http:// or https:// URL with a host"),
+            ));
+        }
+
+        Ok(Self {
+            data_dir,
+            database_url,
+            addr,
+            public_url,
+            demo: parse_bool("PORTICO_DEMO", raw.demo, false)?,
+            log: raw.log.unwrap_or_else(|| "info".into()),
+            log_json: parse_bool("PORTICO_LOG_JSON", raw.log_json, false)?,
+        })
+    }
+}
+
+fn read_file(path: &str, required: bool) -> Result<Raw, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Raw::default())
+        }
+        Err(e) => {
+            return Err(invalid(
+                "PORTICO_CONFIG",
+                format!("cannot read `{path}`: {e}"),
+            ))
+        }
+    };
+    toml::from_str(&text).map_err(|e| ConfigError::File {
+        path: path.to_owned(),
+        message: e.message().to_owned(),
+    })
+}
+
+fn parse_bool(variable: &str, value: Option<Flag>, default: bool) -> Result<bool, ConfigError> {
+    let text = match value {
+        None => return Ok(default),
+        Some(Flag::Bool(value)) => return Ok(value),
+        Some(Flag::Text(text)) => text.trim().to_ascii_lowercase(),
+    };
+    match Some(text.as_str()) {
+        None | Some("") => Ok(default),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(other) => Err(invalid(variable, format!("`{other}` is not true or false"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::load_from(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    #[test]
+    fn defaults_are_a_sqlite_file_under_data() -> Result<(), ConfigError> {
+        let config = load(&[])?;
+        assert_eq!(config.database_url, "sqlite://./data/portico.db?mode=rwc");
+        assert_eq!(config.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.public_url.as_str(), "http://localhost:3000/");
+        assert!(!config.demo);
+        Ok(())
+    }
+
+    #[test]
+    fn environment_overrides_and_leptos_addr_is_a_fallback() -> Result<(), ConfigError> {
+        let config = load(&[
+            ("LEPTOS_SITE_ADDR", "127.0.0.1:4000"),
+            ("PORTICO_DEMO", "yes"),
+        ])?;
+        assert_eq!(config.addr.port(), 4000);
+        assert!(config.demo);
+        let config = load(&[
+            ("LEPTOS_SITE_ADDR", "127.0.0.1:4000"),
+            ("PORTICO_ADDR", "0.0.0.0:5000"),
+        ])?;
+        assert_eq!(config.addr.port(), 5000);
+        Ok(())
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        let cases: &[(&str, &str, &str)] = &[
+            ("DATABASE_URL", "mysql://x/y", "DATABASE_URL"),
+            ("PORTICO_ADDR", "localhost", "PORTICO_ADDR"),
+            ("PORTICO_PUBLIC_URL", "ftp://x", "PORTICO_PUBLIC_URL"),
+            ("PORTICO_DEMO", "maybe", "PORTICO_DEMO"),
+            ("PORTICO_ADRR", "127.0.0.1:1", "PORTICO_ADRR"),
+        ];
+        for (key, value, named) in cases {
+            let message = match load(&[(key, value)]) {
+                Ok(_) => panic!("{key}={value} was accepted"),
+                Err(e) => e.to_string(),
+            };
+            assert!(message.starts_with(named), "{message}");
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! `portico`: serve the portal (the default), apply migrations, or seed the demo company.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use portico_server::{config::Config, startup};
+
+#[derive(Parser)]
+#[command(
+    name = "portico",
+    version,
+    about = "Portico, the customer portal for service businesses"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the portal (the default). With PORTICO_DEMO=true an empty database is first filled
+    /// with the demo moving company.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Fill an empty database with the demo moving company and exit.
+    SeedDemo,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("portico: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli.command.unwrap_or(Command::Serve), config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "portico failed");
+            eprintln!("portico: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> Result<(), startup::StartupError> {
+    startup::init_tracing(&config)?;
+    let db = startup::open_database(&config).await?;
+    match command {
+        Command::Migrate => {
+            println!("Migrations applied.");
+            Ok(())
+        }
+        Command::SeedDemo => {
+            match startup::seed_demo(&db).await? {
+                Some(summary) => println!("{}", startup::describe_seed(&summary)),
+                None => println!("The database already has data; the demo seed was not applied."),
+            }
+            Ok(())
+        }
+        Command::Serve => {
+            if config.demo {
+                if let Some(summary) = startup::seed_demo(&db).await? {
+                    println!("{}", startup::describe_seed(&summary));
+                }
+            }
+            startup::serve(&config, db).await
+        }
+    }
+}

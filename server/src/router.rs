@@ -1,0 +1,114 @@
+//! The router: health check, compiled assets, server functions and pages, with the middleware
+//! every response passes through.
+
+use std::{any::Any, path::PathBuf};
+
+use axum::{
+    body::Body,
+    http::{header, HeaderValue, Request, Response, StatusCode},
+    routing::get,
+    Router,
+};
+use leptos::prelude::provide_context;
+use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use portico_app::{shell, App};
+use tower::ServiceBuilder;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    services::ServeDir,
+    set_header::SetResponseHeaderLayer,
+    trace::{DefaultOnResponse, TraceLayer},
+    LatencyUnit,
+};
+use tracing::{Level, Span};
+
+use crate::{health, AppState};
+
+/// `/pkg` files keep their names across builds (no content hash yet), so browsers may keep them
+/// but must revalidate; an unchanged file costs a 304.
+const PKG_CACHE_CONTROL: &str = "public, max-age=0, must-revalidate";
+
+/// Builds the whole application. Tests call this with a fresh database and drive it with
+/// `oneshot`, so what they exercise is what production serves.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let db = state.db.clone();
+    let context = move || provide_context(db.clone());
+    let options = state.leptos_options.clone();
+    let pkg_dir: PathBuf = [&*options.site_root, &*options.site_pkg_dir]
+        .iter()
+        .collect();
+
+    let pkg = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(PKG_CACHE_CONTROL),
+        ))
+        .service(ServeDir::new(pkg_dir));
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .nest_service("/pkg", pkg)
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+            shell(options.clone())
+        })
+        .fallback(file_and_error_handler_with_context::<AppState, _>(
+            context, shell,
+        ))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(request_span)
+                        .on_response(
+                            DefaultOnResponse::new()
+                                .level(Level::INFO)
+                                .latency_unit(LatencyUnit::Millis),
+                        ),
+                )
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(CatchPanicLayer::custom(panic_response))
+                .layer(CompressionLayer::new())
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                )),
+        )
+        .with_state(state)
+}
+
+fn request_span(request: &Request<Body>) -> Span {
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!(
+        "request",
+        id = %request_id,
+        method = %request.method(),
+        path = %request.uri().path(),
+    )
+}
+
+/// A panic is logged with its cause and answered with a page that reveals nothing of it.
+fn panic_response(cause: Box<dyn Any + Send + 'static>) -> Response<Body> {
+    let detail = cause
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| cause.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown cause");
+    tracing::error!(panic = detail, "request handler panicked");
+    let mut response = Response::new(Body::from(
+        "Something went wrong on our side. Please try again in a moment.",
+    ));
+    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}

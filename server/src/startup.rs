@@ -1,0 +1,183 @@
+//! Start-up: logging, the database (opened, migrated, seeded in demo mode), listening, and a
+//! graceful shutdown on Ctrl-C or SIGTERM that lets in-flight requests finish.
+
+use std::{net::SocketAddr, path::Path, str::FromStr};
+
+use portico_domain::{
+    db::{self, Backend},
+    seed::{self, SeedSummary},
+    DatabaseConnection,
+};
+use sea_orm::sqlx::sqlite::SqliteConnectOptions;
+use thiserror::Error;
+use tracing_subscriber::EnvFilter;
+
+use crate::{config::Config, router, state, AppState};
+
+#[derive(Debug, Error)]
+pub enum StartupError {
+    #[error("PORTICO_LOG: `{filter}` is not a log filter: {message}")]
+    LogFilter { filter: String, message: String },
+    #[error("PORTICO_DATA_DIR: cannot create `{path}`: {message}")]
+    DataDir { path: String, message: String },
+    #[error("DATABASE_URL: cannot open the {backend} database: {message}")]
+    Database {
+        backend: &'static str,
+        message: String,
+    },
+    #[error("the database could not be migrated: {0}")]
+    Migration(String),
+    #[error("the demo data could not be written: {0}")]
+    Seed(String),
+    #[error("PORTICO_ADDR: cannot listen on {addr}: {message}")]
+    Listen { addr: SocketAddr, message: String },
+    #[error("the server stopped with an error: {0}")]
+    Serve(String),
+}
+
+/// Sets up structured logs. `PORTICO_LOG` takes `tracing` filter directives.
+pub fn init_tracing(config: &Config) -> Result<(), StartupError> {
+    let filter = EnvFilter::try_new(&config.log).map_err(|e| StartupError::LogFilter {
+        filter: config.log.clone(),
+        message: e.to_string(),
+    })?;
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // A second initialisation (in tests) is harmless: the first subscriber stays.
+    let _ = if config.log_json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+    Ok(())
+}
+
+/// Opens the database named by the configuration and applies pending migrations.
+pub async fn open_database(config: &Config) -> Result<DatabaseConnection, StartupError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| StartupError::DataDir {
+        path: config.data_dir.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let backend = db::backend_of(&config.database_url).map_err(|e| StartupError::Database {
+        backend: "configured",
+        message: e.to_string(),
+    })?;
+    let backend_name = match backend {
+        Backend::Sqlite => "SQLite",
+        Backend::Postgres => "PostgreSQL",
+    };
+    if backend == Backend::Sqlite {
+        ensure_sqlite_parent(&config.database_url).map_err(|message| StartupError::Database {
+            backend: backend_name,
+            message,
+        })?;
+    }
+    let conn = db::connect(&config.database_url)
+        .await
+        .map_err(|e| StartupError::Database {
+            backend: backend_name,
+            message: e.to_string(),
+        })?;
+    db::migrate(&conn)
+        .await
+        .map_err(|e| StartupError::Migration(e.to_string()))?;
+    Ok(conn)
+}
+
+/// SQLite creates the file but not its folder.
+fn ensure_sqlite_parent(url: &str) -> Result<(), String> {
+    let options = SqliteConnectOptions::from_str(url).map_err(|e| e.to_string())?;
+    match options.get_filename().parent() {
+        Some(parent) if !parent.as_os_str().is_empty() && parent != Path::new(":memory:") => {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Seeds the demo company into an empty database.
+pub async fn seed_demo(db: &DatabaseConnection) -> Result<Option<SeedSummary>, StartupError> {
+    seed::seed_demo_if_empty(db, chrono::Utc::now())
+        .await
+        .map_err(|e| StartupError::Seed(e.to_string()))
+}
+
+/// What the console shows after seeding, so a newcomer knows whom the demo holds.
+pub fn describe_seed(summary: &SeedSummary) -> String {
+    let staff = summary
+        .staff
+        .iter()
+        .map(|(email, role)| format!("    {email} ({})", format!("{role:?}").to_lowercase()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let contacts = summary
+        .contacts
+        .iter()
+        .map(|email| format!("    {email}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    format!(
+        "Demo data: {} with {} staff, {} customers and {} jobs.\n  Staff:\n{staff}\n  Customer contacts:\n{contacts}",
+        summary.company,
+        summary.staff.len(),
+        summary.customers,
+        summary.jobs,
+    )
+}
+
+/// Binds, serves until Ctrl-C or SIGTERM, then lets in-flight requests finish.
+pub async fn serve(config: &Config, db: DatabaseConnection) -> Result<(), StartupError> {
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| StartupError::Listen {
+            addr: config.addr,
+            message: e.to_string(),
+        })?;
+    let state = AppState {
+        leptos_options: state::leptos_options(config.addr),
+        db: db.clone(),
+    };
+    let app = router(state);
+    println!(
+        "Portico is running at {} (listening on {})",
+        config.public_url, config.addr
+    );
+    tracing::info!(addr = %config.addr, public_url = %config.public_url, "listening");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| StartupError::Serve(e.to_string()))?;
+    if let Err(e) = db.close().await {
+        tracing::warn!(error = %e, "closing the database");
+    }
+    tracing::info!("stopped");
+    println!("Portico stopped.");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,25 @@
+//! What every request handler can reach.
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use portico_domain::DatabaseConnection;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: DatabaseConnection,
+}
+
+/// Leptos' options for serving the site: where the compiled assets are (cargo-leptos sets
+/// `LEPTOS_*` variables when it runs the server; the defaults match a `cargo leptos build` in
+/// the workspace), and the address from Portico's own configuration.
+pub fn leptos_options(addr: std::net::SocketAddr) -> LeptosOptions {
+    let mut options = leptos::config::get_configuration(None)
+        .map(|conf| conf.leptos_options)
+        .unwrap_or_else(|_| LeptosOptions::builder().output_name("portico").build());
+    if options.output_name.is_empty() {
+        options.output_name = "portico".into();
+    }
+    options.site_addr = addr;
+    options
+}

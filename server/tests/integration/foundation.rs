@@ -1,0 +1,283 @@
+//! The foundation: migrations, the demo seed, health, pages, the 404, a server function and
+//! asset serving, on every configured database.
+
+use axum::{body::Body, http::Request, http::StatusCode};
+use portico_app::{company::CompanyProfile, PorticoError};
+use portico_domain::{company, db, jobs, seed};
+use sea_orm::{EntityTrait, PaginatorTrait, QuerySelect};
+
+use crate::support::{self, call, empty_site, get, send};
+
+#[tokio::test]
+async fn migrations_apply_from_zero_and_are_idempotent() {
+    for test_db in support::fresh_databases().await {
+        let label = test_db.label;
+        assert!(db::applied_migrations(&test_db.db)
+            .await
+            .map(|m| m.is_empty())
+            .unwrap_or(true));
+        db::migrate(&test_db.db).await.expect("first run");
+        let applied = db::applied_migrations(&test_db.db).await.expect("list");
+        assert_eq!(applied, vec!["m20261128_000001_foundation"], "{label}");
+        db::migrate(&test_db.db)
+            .await
+            .expect("second run is a no-op");
+        assert_eq!(
+            db::applied_migrations(&test_db.db).await.expect("list"),
+            applied
+        );
+        // The tables exist and are empty.
+        assert_eq!(
+            company::entity::Entity::find()
+                .count(&test_db.db)
+                .await
+                .expect("company"),
+            0
+        );
+        assert_eq!(
+            jobs::entity::Entity::find()
+                .count(&test_db.db)
+                .await
+                .expect("job"),
+            0
+        );
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn demo_seed_fills_an_empty_database_once() {
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let now = chrono::Utc::now();
+        let summary = seed::seed_demo_if_empty(&test_db.db, now)
+            .await
+            .expect("seed")
+            .expect("empty database is seeded");
+        assert_eq!(summary.company, seed::DEMO_COMPANY_NAME, "{label}");
+        assert!(
+            summary.staff.len() >= 5 && summary.customers >= 5,
+            "{summary:?}"
+        );
+        let statuses: std::collections::HashSet<String> = jobs::entity::Entity::find()
+            .select_only()
+            .column(jobs::entity::Column::Status)
+            .into_tuple::<String>()
+            .all(&test_db.db)
+            .await
+            .expect("statuses")
+            .into_iter()
+            .collect();
+        assert!(
+            statuses.len() >= 6,
+            "jobs in several states on {label}: {statuses:?}"
+        );
+        assert_eq!(
+            statuses.len(),
+            summary.jobs,
+            "one job per state in the demo"
+        );
+
+        let again = seed::seed_demo_if_empty(&test_db.db, now)
+            .await
+            .expect("second seed");
+        assert!(
+            again.is_none(),
+            "the seed never touches a database with data ({label})"
+        );
+        assert_eq!(
+            company::entity::Entity::find()
+                .count(&test_db.db)
+                .await
+                .expect("count"),
+            1
+        );
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn healthz_answers_ok_and_503_when_the_database_is_gone() {
+    for test_db in support::migrated_databases().await {
+        let (_site, root) = empty_site();
+        let app = support::app(&test_db.db, &root);
+        let reply = send(&app, get("/healthz")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", test_db.label);
+        let body: serde_json::Value = serde_json::from_slice(&reply.body).expect("json");
+        assert_eq!(body["status"], "ok");
+        assert_eq!(body["database"], "ok");
+
+        test_db.db.close_by_ref().await.expect("close the pool");
+        let reply = send(&app, get("/healthz")).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{}",
+            test_db.label
+        );
+        let body: serde_json::Value = serde_json::from_slice(&reply.body).expect("json");
+        assert_eq!(body["database"], "unreachable");
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn home_page_is_rendered_on_the_server_with_the_company_name() {
+    for test_db in support::migrated_databases().await {
+        seed::seed_demo_if_empty(&test_db.db, chrono::Utc::now())
+            .await
+            .expect("seed");
+        let (_site, root) = empty_site();
+        let app = support::app(&test_db.db, &root);
+        let reply = send(&app, get("/")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", test_db.label);
+        assert!(reply
+            .header("content-type")
+            .unwrap_or_default()
+            .starts_with("text/html"));
+        let html = reply.text();
+        // `<!>` are Leptos' hydration markers between text nodes.
+        assert!(
+            html.replace("<!>", "").contains(
+                "<h1 id=\"hero-title\">Your move with Van Dijk Verhuizingen, in one place</h1>"
+            ),
+            "the heading is in the HTML before any script runs: {html}"
+        );
+        assert!(
+            html.contains("office@vandijk.example"),
+            "footer contact details"
+        );
+        assert!(
+            html.contains("/pkg/portico.js") || html.contains("pkg/portico"),
+            "hydration script"
+        );
+        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
+        let id = reply
+            .header("x-request-id")
+            .expect("every response carries a request id");
+        assert_eq!(id.len(), 36, "a UUID: {id}");
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_address_gets_a_real_404_page() {
+    for test_db in support::migrated_databases().await {
+        seed::seed_demo_if_empty(&test_db.db, chrono::Utc::now())
+            .await
+            .expect("seed");
+        let (_site, root) = empty_site();
+        let app = support::app(&test_db.db, &root);
+        for path in ["/no/such/page", "/jobs/999999", "/pkg/missing.js"] {
+            let reply = send(&app, get(path)).await;
+            assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+        }
+        let reply = send(&app, get("/no/such/page")).await;
+        let html = reply.text();
+        assert!(html.contains("Page not found"), "{html}");
+        assert!(html.contains("Back to the home page"));
+        assert!(
+            html.contains("Van Dijk Verhuizingen"),
+            "the 404 page keeps the layout"
+        );
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn company_profile_server_function_reads_the_database() {
+    for test_db in support::migrated_databases().await {
+        let (_site, root) = empty_site();
+        let app = support::app(&test_db.db, &root);
+
+        // Before the seed there is no company: a clean "not found", no internals.
+        let reply = send(&app, call("/api/company_profile", "")).await;
+        assert!(!reply.status.is_success(), "{}", test_db.label);
+        let error: PorticoError = serde_json::from_slice(&reply.body).expect("typed error");
+        assert_eq!(error, PorticoError::NotFound);
+
+        seed::seed_demo_if_empty(&test_db.db, chrono::Utc::now())
+            .await
+            .expect("seed");
+        let reply = send(&app, call("/api/company_profile", "")).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "{}: {}",
+            test_db.label,
+            reply.text()
+        );
+        let profile: CompanyProfile = serde_json::from_slice(&reply.body).expect("json");
+        assert_eq!(profile.name, "Van Dijk Verhuizingen");
+        assert_eq!(profile.email, "office@vandijk.example");
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_database_failure_is_answered_without_internal_text() {
+    for test_db in support::migrated_databases().await {
+        let (_site, root) = empty_site();
+        let app = support::app(&test_db.db, &root);
+        test_db.db.close_by_ref().await.expect("close the pool");
+        let reply = send(&app, call("/api/company_profile", "")).await;
+        assert!(reply.status.is_server_error());
+        let error: PorticoError = serde_json::from_slice(&reply.body).expect("typed error");
+        assert_eq!(error, PorticoError::Internal);
+        let text = reply.text().to_lowercase();
+        for leak in ["pool", "sqlx", "sqlite", "closed", "connection"] {
+            assert!(!text.contains(leak), "`{leak}` leaked: {text}");
+        }
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn compiled_assets_are_compressed_and_revalidated() {
+    for test_db in support::migrated_databases().await {
+        let (_site, root) = empty_site();
+        let pkg = root.join("pkg");
+        std::fs::create_dir_all(&pkg).expect("pkg folder");
+        let script = "console.log('portico');\n".repeat(400);
+        std::fs::write(pkg.join("portico.js"), &script).expect("write asset");
+        let app = support::app(&test_db.db, &root);
+
+        let plain = send(&app, get("/pkg/portico.js")).await;
+        assert_eq!(plain.status, StatusCode::OK);
+        assert_eq!(plain.body.len(), script.len());
+        assert_eq!(
+            plain.header("cache-control"),
+            Some("public, max-age=0, must-revalidate")
+        );
+        let last_modified = plain
+            .header("last-modified")
+            .expect("last-modified")
+            .to_owned();
+
+        let compressed = send(
+            &app,
+            Request::get("/pkg/portico.js")
+                .header("accept-encoding", "br, gzip")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(compressed.header("content-encoding"), Some("br"));
+        assert!(
+            compressed.body.len() * 10 < script.len(),
+            "{} bytes",
+            compressed.body.len()
+        );
+
+        let revalidated = send(
+            &app,
+            Request::get("/pkg/portico.js")
+                .header("if-modified-since", last_modified)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(revalidated.status, StatusCode::NOT_MODIFIED);
+        test_db.finish().await;
+    }
+}

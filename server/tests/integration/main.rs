@@ -1,0 +1,10 @@
+//! Portico's integration tests: the real router on a fresh database (a SQLite file, and
+//! PostgreSQL too when `PORTICO_TEST_DATABASE_URL` names a server), driven with `oneshot`; and
+//! the real `portico` binary, started as a process.
+//!
+//! One test binary on purpose: linking is the slow part of a build on a small machine.
+
+mod support;
+
+mod foundation;
+mod startup;

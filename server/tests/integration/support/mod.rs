@@ -1,0 +1,174 @@
+//! Test support: fresh databases on every configured backend, and a router to call.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use axum::{
+    body::Body,
+    http::{HeaderMap, Request, StatusCode},
+    Router,
+};
+use http_body_util::BodyExt;
+use portico_domain::{db, DatabaseConnection};
+use portico_server::{router, AppState};
+use sea_orm::{ConnectionTrait, Database};
+use tower::ServiceExt;
+
+/// A database that exists for one test only.
+pub struct TestDb {
+    pub label: &'static str,
+    pub url: String,
+    pub db: DatabaseConnection,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// Drops a PostgreSQL test database; a SQLite file goes with its temporary folder.
+    pub async fn finish(self) {
+        let _ = self.db.close().await;
+        if let Some((admin_url, name)) = self.postgres {
+            if let Ok(admin) = Database::connect(&admin_url).await {
+                let _ = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await;
+                let _ = admin.close().await;
+            }
+        }
+    }
+}
+
+/// The PostgreSQL server to test against, if any.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("PORTICO_TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+}
+
+/// A fresh, empty (unmigrated) database on every configured backend: SQLite always,
+/// PostgreSQL when `PORTICO_TEST_DATABASE_URL` is set.
+pub async fn fresh_databases() -> Vec<TestDb> {
+    let mut out = vec![fresh_sqlite().await];
+    if let Some(admin_url) = postgres_admin_url() {
+        out.push(fresh_postgres(&admin_url).await);
+    }
+    out
+}
+
+/// Like [`fresh_databases`], with the migrations applied.
+pub async fn migrated_databases() -> Vec<TestDb> {
+    let dbs = fresh_databases().await;
+    for test_db in &dbs {
+        db::migrate(&test_db.db).await.expect("migrations apply");
+    }
+    dbs
+}
+
+pub async fn fresh_sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let url = db::default_sqlite_url(dir.path());
+    let conn = db::connect(&url).await.expect("open SQLite file");
+    TestDb {
+        label: "sqlite",
+        url,
+        db: conn,
+        _dir: Some(dir),
+        postgres: None,
+    }
+}
+
+pub async fn fresh_postgres(admin_url: &str) -> TestDb {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "portico_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        chrono::Utc::now().timestamp_micros() % 1_000_000
+    );
+    let admin = Database::connect(admin_url)
+        .await
+        .expect("PORTICO_TEST_DATABASE_URL answers");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create test database");
+    let _ = admin.close().await;
+    let mut url = url::Url::parse(admin_url).expect("PORTICO_TEST_DATABASE_URL is a URL");
+    url.set_path(&name);
+    let conn = db::connect(url.as_str()).await.expect("open test database");
+    TestDb {
+        label: "postgres",
+        url: url.to_string(),
+        db: conn,
+        _dir: None,
+        postgres: Some((admin_url.to_owned(), name)),
+    }
+}
+
+/// The real router over the given database, serving assets from `site_root`.
+pub fn app(db: &DatabaseConnection, site_root: &Path) -> Router {
+    let mut options = portico_server::state::leptos_options("127.0.0.1:3000".parse().unwrap());
+    options.site_root = site_root.to_string_lossy().as_ref().into();
+    router(AppState {
+        leptos_options: options,
+        db: db.clone(),
+    })
+}
+
+/// A site root with no compiled assets, for tests that do not fetch `/pkg`.
+pub fn empty_site() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let path = dir.path().to_path_buf();
+    (dir, path)
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+pub async fn send(app: &Router, request: Request<Body>) -> Reply {
+    let response = app.clone().oneshot(request).await.expect("router answers");
+    let (parts, body) = response.into_parts();
+    let body = body
+        .collect()
+        .await
+        .expect("body reads")
+        .to_bytes()
+        .to_vec();
+    Reply {
+        status: parts.status,
+        headers: parts.headers,
+        body,
+    }
+}
+
+pub fn get(path: &str) -> Request<Body> {
+    Request::get(path)
+        .header("host", "localhost:3000")
+        .body(Body::empty())
+        .unwrap()
+}
+
+/// A server-function call as the browser makes it (a form-encoded POST).
+pub fn call(path: &str, form: &str) -> Request<Body> {
+    Request::post(path)
+        .header("host", "localhost:3000")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .body(Body::from(form.to_owned()))
+        .unwrap()
+}
