@@ -61,7 +61,6 @@ fn FooterContact(company: CompanyProfile) -> impl IntoView {
             <p class="site-footer__name">{company.name}</p>
             <p>
                 <a href=tel>{company.phone}</a>
-                " · "
                 <a href=mailto>{company.email}</a>
             </p>
         </div>

@@ -17,7 +17,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    StaticSegment,
+    SsrMode, StaticSegment,
 };
 
 pub use error::PorticoError;
@@ -65,7 +65,9 @@ pub fn App() -> impl IntoView {
         <Router>
             <layout::Layout>
                 <Routes fallback=pages::NotFound>
-                    <Route path=StaticSegment("") view=pages::HomePage />
+                    // Async: the server waits for the page's data and sends whole HTML, so
+                    // the page reads fine before (or without) the WASM.
+                    <Route path=StaticSegment("") view=pages::HomePage ssr=SsrMode::Async />
                 </Routes>
             </layout::Layout>
         </Router>

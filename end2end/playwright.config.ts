@@ -1,0 +1,59 @@
+// Playwright drives Debian's Chromium (never a downloaded browser) against a release build of
+// Portico with a fresh SQLite database in a temporary folder, seeded with the demo company.
+import { defineConfig } from "@playwright/test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const port = Number(process.env.PORTICO_E2E_PORT ?? 3100);
+const dataDir = mkdtempSync(join(tmpdir(), "portico-e2e-"));
+
+export default defineConfig({
+  testDir: "./tests",
+  outputDir: "./test-results",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  reporter: [["list"]],
+  use: {
+    baseURL: `http://localhost:${port}`,
+    browserName: "chromium",
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: process.env.PORTICO_CHROMIUM ?? "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+  webServer: {
+    command: "./target/release/portico serve",
+    cwd: "..",
+    // 127.0.0.1 for the readiness probe: Node may resolve `localhost` to ::1 first.
+    url: `http://127.0.0.1:${port}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      PORTICO_ADDR: `127.0.0.1:${port}`,
+      PORTICO_PUBLIC_URL: `http://localhost:${port}`,
+      PORTICO_DATA_DIR: dataDir,
+      PORTICO_DEMO: "true",
+      PORTICO_LOG: "warn",
+      LEPTOS_SITE_ROOT: "target/site",
+      LEPTOS_OUTPUT_NAME: "portico",
+    },
+  },
+});

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Portico's two commands, for a fresh Debian machine with rustup, Node 20 and apt:
+#   ./portico.sh run    build a release and serve it on SQLite with the demo company
+#   ./portico.sh test   every check CI runs: fmt, clippy (ssr + wasm), cargo tests (SQLite, and
+#                       PostgreSQL when one answers), the Trunk build, Playwright on a release build
+# Each installs only what is missing; nothing downloads a prebuilt binary.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+
+CARGO_LEPTOS_VERSION=0.3.10
+TRUNK_VERSION=0.21.14
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+need_wasm_target() {
+  rustup target list --installed | grep -qx wasm32-unknown-unknown ||
+    { say "adding the wasm32 target"; rustup target add wasm32-unknown-unknown; }
+}
+
+need_cargo_leptos() {
+  if [ "$(cargo leptos --version 2>/dev/null)" != "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
+    say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 11 minutes, once)"
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
+  fi
+}
+
+need_wasm_bindgen() {
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+    say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (the version in Cargo.lock)"
+    # Not --locked: its lock file names a crate version the registry no longer serves.
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  fi
+}
+
+# wasm-opt comes from the npm package `binaryen` (version 132), with Playwright; Debian's
+# binaryen 108 produces a bundle that does not hydrate.
+need_node_modules() {
+  if ! cmp -s end2end/package-lock.json end2end/node_modules/.package-lock.json 2>/dev/null; then
+    say "installing the npm packages in end2end/ (Playwright, binaryen)"
+    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  fi
+}
+
+need_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    say "installing Debian's Chromium for the browser tests"
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+  fi
+}
+
+need_trunk() {
+  if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
+    say "installing trunk $TRUNK_VERSION (about 6 minutes, once)"
+    cargo install trunk --version "$TRUNK_VERSION" --locked
+  fi
+}
+
+build_release() {
+  say "building the release (server + hydrate bundle)"
+  cargo leptos build --release
+}
+
+run() {
+  need_wasm_target; need_cargo_leptos; need_wasm_bindgen; need_node_modules
+  build_release
+  say "starting Portico on SQLite with the demo company (Ctrl-C stops it)"
+  export PORTICO_DEMO="${PORTICO_DEMO:-true}"
+  export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"
+  exec ./target/release/portico serve
+}
+
+# PostgreSQL: PORTICO_TEST_DATABASE_URL when set; otherwise a server answering at
+# 127.0.0.1:5432 with trust authentication for the `postgres` user.
+find_postgres() {
+  if [ -z "${PORTICO_TEST_DATABASE_URL:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+    export PORTICO_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres"
+  fi
+}
+
+test_all() {
+  local started=$SECONDS
+  need_wasm_target; need_cargo_leptos; need_wasm_bindgen; need_node_modules; need_chromium; need_trunk
+
+  say "cargo fmt --check"
+  cargo fmt --all -- --check
+
+  say "clippy: the server build (ssr)"
+  cargo clippy --workspace --all-targets --locked -- -D warnings
+  say "clippy: the browser build (wasm32, hydrate and csr)"
+  cargo clippy -p portico-frontend --target wasm32-unknown-unknown --features hydrate --locked -- -D warnings
+  cargo clippy -p portico-frontend --target wasm32-unknown-unknown --features csr --locked -- -D warnings
+
+  find_postgres
+  if [ -n "${PORTICO_TEST_DATABASE_URL:-}" ]; then
+    say "cargo test on SQLite and on PostgreSQL (${PORTICO_TEST_DATABASE_URL%%@*}@…)"
+  else
+    say "cargo test on SQLite (no PostgreSQL: set PORTICO_TEST_DATABASE_URL to include it)"
+  fi
+  cargo test --workspace --locked
+
+  say "trunk build (the client-side-rendered app)"
+  trunk build --offline
+
+  build_release
+  say "Playwright against the release build, with a fresh database"
+  (cd end2end && npx playwright test)
+
+  say "all checks passed in $((SECONDS - started)) s"
+}
+
+case "${1:-}" in
+  run) run ;;
+  test) test_all ;;
+  *) echo "usage: $0 run | test" >&2; exit 2 ;;
+esac
