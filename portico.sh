@@ -40,9 +40,10 @@ need_wasm_bindgen() {
 # wasm-opt comes from the npm package `binaryen` (version 132), with Playwright; Debian's
 # binaryen 108 produces a bundle that does not hydrate.
 need_node_modules() {
-  if ! cmp -s end2end/package-lock.json end2end/node_modules/.package-lock.json 2>/dev/null; then
+  if ! cmp -s end2end/package-lock.json end2end/node_modules/.installed-from-lock 2>/dev/null; then
     say "installing the npm packages in end2end/ (Playwright, binaryen)"
-    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund &&
+      cp package-lock.json node_modules/.installed-from-lock)
   fi
 }
 
