@@ -150,8 +150,11 @@ pub async fn serve(config: &Config, db: DatabaseConnection) -> Result<(), Startu
     .with_graceful_shutdown(shutdown_signal())
     .await
     .map_err(|e| StartupError::Serve(e.to_string()))?;
-    if let Err(e) = db.close().await {
-        tracing::warn!(error = %e, "closing the database");
+    // Bounded: a connection that never comes back must not keep the process alive.
+    match tokio::time::timeout(std::time::Duration::from_secs(5), db.close()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "closing the database"),
+        Err(_) => tracing::warn!("the database did not close within 5 s"),
     }
     tracing::info!("stopped");
     println!("Portico stopped.");

@@ -107,7 +107,7 @@ async fn healthz_answers_ok_and_503_when_the_database_is_gone() {
         assert_eq!(body["status"], "ok");
         assert_eq!(body["database"], "ok");
 
-        test_db.db.close_by_ref().await.expect("close the pool");
+        support::close(&test_db.db).await;
         let reply = send(&app, get("/healthz")).await;
         assert_eq!(
             reply.status,
@@ -219,7 +219,7 @@ async fn a_database_failure_is_answered_without_internal_text() {
     for test_db in support::migrated_databases().await {
         let (_site, root) = empty_site();
         let app = support::app(&test_db.db, &root);
-        test_db.db.close_by_ref().await.expect("close the pool");
+        support::close(&test_db.db).await;
         let reply = send(&app, call("/api/company_profile", "")).await;
         assert!(reply.status.is_server_error());
         let error: PorticoError = serde_json::from_slice(&reply.body).expect("typed error");

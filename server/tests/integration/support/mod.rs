@@ -27,7 +27,7 @@ pub struct TestDb {
 impl TestDb {
     /// Drops a PostgreSQL test database; a SQLite file goes with its temporary folder.
     pub async fn finish(self) {
-        let _ = self.db.close().await;
+        close(&self.db).await;
         if let Some((admin_url, name)) = self.postgres {
             if let Ok(admin) = Database::connect(&admin_url).await {
                 let _ = admin
@@ -37,6 +37,12 @@ impl TestDb {
             }
         }
     }
+}
+
+/// Closes a pool. The pool refuses new work at once; waiting for its connections to come back
+/// is bounded, because sqlx's `close` can wait forever on a connection it never gets back.
+pub async fn close(db: &DatabaseConnection) {
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(3), db.close_by_ref()).await;
 }
 
 /// The PostgreSQL server to test against, if any.
