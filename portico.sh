@@ -11,10 +11,32 @@ ROOT=$PWD
 CARGO_LEPTOS_VERSION=0.3.10
 TRUNK_VERSION=0.21.14
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
-export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
+export PATH="${CARGO_HOME:-${HOME:?HOME must be set}/.cargo}/bin:$ROOT/end2end/node_modules/.bin:$PATH"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else echo "portico.sh: need root (or sudo) to run: $*" >&2; exit 1
+  fi
+}
+
+# C compiler, make and perl: some crates build C code (SQLite, ring, aws-lc).
+need_build_tools() {
+  if ! command -v cc >/dev/null || ! command -v make >/dev/null || ! command -v perl >/dev/null; then
+    say "installing Debian's build tools (C compiler, make, perl)"
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y build-essential perl pkg-config
+  fi
+}
+
+need_rust_components() {
+  local installed
+  installed=$(rustup component list --installed)
+  for component in rustfmt clippy; do
+    grep -q "^$component" <<<"$installed" || rustup component add "$component"
+  done
+}
 
 need_wasm_target() {
   rustup target list --installed | grep -qx wasm32-unknown-unknown ||
@@ -68,7 +90,7 @@ build_release() {
 }
 
 run() {
-  need_wasm_target; need_cargo_leptos; need_wasm_bindgen; need_node_modules
+  need_build_tools; need_wasm_target; need_cargo_leptos; need_wasm_bindgen; need_node_modules
   build_release
   say "starting Portico on SQLite with the demo company (Ctrl-C stops it)"
   export PORTICO_DEMO="${PORTICO_DEMO:-true}"
@@ -76,17 +98,24 @@ run() {
   exec ./target/release/portico serve
 }
 
-# PostgreSQL: PORTICO_TEST_DATABASE_URL when set; otherwise a server answering at
-# 127.0.0.1:5432 with trust authentication for the `postgres` user.
+# PostgreSQL: PORTICO_TEST_DATABASE_URL when set; otherwise a server at 127.0.0.1:5432 that
+# lets the `postgres` user in without a password (checked with psql when it is installed).
 find_postgres() {
-  if [ -z "${PORTICO_TEST_DATABASE_URL:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
-    export PORTICO_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres"
+  [ -z "${PORTICO_TEST_DATABASE_URL:-}" ] || return 0
+  local url="postgres://postgres@127.0.0.1:5432/postgres"
+  (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null || return 0
+  if command -v psql >/dev/null && ! psql -w "$url" -Atqc 'select 1' >/dev/null 2>&1; then
+    echo "A PostgreSQL server answers at 127.0.0.1:5432 but not to $url without a password;" \
+      "set PORTICO_TEST_DATABASE_URL to include it." >&2
+    return 0
   fi
+  export PORTICO_TEST_DATABASE_URL="$url"
 }
 
 test_all() {
   local started=$SECONDS
-  need_wasm_target; need_cargo_leptos; need_wasm_bindgen; need_node_modules; need_chromium; need_trunk
+  need_build_tools; need_rust_components; need_wasm_target
+  need_cargo_leptos; need_wasm_bindgen; need_node_modules; need_chromium; need_trunk
 
   say "cargo fmt --check"
   cargo fmt --all -- --check
@@ -99,7 +128,7 @@ test_all() {
 
   find_postgres
   if [ -n "${PORTICO_TEST_DATABASE_URL:-}" ]; then
-    say "cargo test on SQLite and on PostgreSQL (${PORTICO_TEST_DATABASE_URL%%@*}@…)"
+    say "cargo test on SQLite and on PostgreSQL (at ${PORTICO_TEST_DATABASE_URL##*@})"
   else
     say "cargo test on SQLite (no PostgreSQL: set PORTICO_TEST_DATABASE_URL to include it)"
   fi

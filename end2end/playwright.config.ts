@@ -1,12 +1,15 @@
 // Playwright drives Debian's Chromium (never a downloaded browser) against a release build of
 // Portico with a fresh SQLite database in a temporary folder, seeded with the demo company.
 import { defineConfig } from "@playwright/test";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const port = Number(process.env.PORTICO_E2E_PORT ?? 3100);
+const port = Number(process.env.E2E_PORT ?? 3100);
 const dataDir = mkdtempSync(join(tmpdir(), "portico-e2e-"));
+// An empty configuration file, so a developer's portico.toml cannot reach the test server.
+const emptyConfig = join(dataDir, "portico.toml");
+writeFileSync(emptyConfig, "");
 
 export default defineConfig({
   testDir: "./tests",
@@ -24,7 +27,7 @@ export default defineConfig({
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
     launchOptions: {
-      executablePath: process.env.PORTICO_CHROMIUM ?? "/usr/bin/chromium",
+      executablePath: process.env.E2E_CHROMIUM ?? "/usr/bin/chromium",
       args: [
         "--headless",
         "--no-sandbox",
@@ -50,6 +53,8 @@ export default defineConfig({
       PORTICO_ADDR: `127.0.0.1:${port}`,
       PORTICO_PUBLIC_URL: `http://localhost:${port}`,
       PORTICO_DATA_DIR: dataDir,
+      PORTICO_CONFIG: emptyConfig,
+      DATABASE_URL: `sqlite://${dataDir}/portico.db?mode=rwc`,
       PORTICO_DEMO: "true",
       PORTICO_LOG: "warn",
       LEPTOS_SITE_ROOT: "target/site",

@@ -24,6 +24,19 @@ pub enum PorticoError {
     Internal,
 }
 
+impl PorticoError {
+    /// The HTTP status a server-function call answers with for this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::NotFound => 404,
+            Self::Invalid { .. } => 422,
+            Self::BadRequest => 400,
+            Self::Unreachable => 502,
+            Self::Internal => 500,
+        }
+    }
+}
+
 impl FromServerFnError for PorticoError {
     type Encoder = JsonEncoding;
 

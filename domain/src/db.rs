@@ -65,7 +65,7 @@ pub fn default_sqlite_url(data_dir: &Path) -> String {
     )
 }
 
-/// Connects with the settings Portico relies on. For SQLite: WAL (readers do not block the
+/// Connects with the settings Portico relies on (a SQLite file is created when missing). For SQLite: WAL (readers do not block the
 /// writer), `synchronous=FULL` (a committed invoice survives a power cut), foreign keys on, and a
 /// busy timeout so that concurrent writers wait instead of failing.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
@@ -76,7 +76,8 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         .acquire_timeout(Duration::from_secs(10));
     if matches!(backend_of(url), Ok(Backend::Sqlite)) {
         options.map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(SqliteJournalMode::Wal)
+            o.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5))

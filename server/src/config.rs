@@ -42,7 +42,7 @@ fn invalid(variable: &str, message: impl Into<String>) -> ConfigError {
 }
 
 /// The validated configuration.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     /// Where Portico keeps its files (the SQLite database, uploads later).
     pub data_dir: PathBuf,
@@ -60,6 +60,32 @@ pub struct Config {
     pub log_json: bool,
 }
 
+// By hand, so that a password in the database URL never reaches a log.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut database_url = url::Url::parse(&self.database_url)
+            .map(|mut url| {
+                if url.password().is_some() {
+                    let _ = url.set_password(Some("***"));
+                }
+                url.to_string()
+            })
+            .unwrap_or_else(|_| "(unparsable)".into());
+        if database_url.starts_with("sqlite:") {
+            database_url = self.database_url.clone();
+        }
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &database_url)
+            .field("addr", &self.addr)
+            .field("public_url", &self.public_url.as_str())
+            .field("demo", &self.demo)
+            .field("log", &self.log)
+            .field("log_json", &self.log_json)
+            .finish()
+    }
+}
+
 /// The raw values as the sources give them; every field is checked in [`Config::from_raw`].
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,6 +97,9 @@ struct Raw {
     demo: Option<Flag>,
     log: Option<String>,
     log_json: Option<Flag>,
+    /// Which variable gave `addr`, when it was not PORTICO_ADDR or the file.
+    #[serde(skip)]
+    addr_from: Option<&'static str>,
 }
 
 /// A yes/no setting: a TOML boolean, or text from an environment variable.
@@ -114,10 +143,15 @@ impl Config {
         };
         overlay(&mut raw.data_dir, prefixed("DATA_DIR"));
         overlay(&mut raw.database_url, get("DATABASE_URL"));
+        // cargo-leptos sets LEPTOS_SITE_ADDR on every run; it is the fallback, not an override.
         if raw.addr.is_none() {
             raw.addr = get("LEPTOS_SITE_ADDR");
+            raw.addr_from = raw.addr.as_ref().map(|_| "LEPTOS_SITE_ADDR");
         }
-        overlay(&mut raw.addr, prefixed("ADDR"));
+        if let Some(addr) = prefixed("ADDR") {
+            raw.addr = Some(addr);
+            raw.addr_from = None;
+        }
         overlay(&mut raw.public_url, prefixed("PUBLIC_URL"));
         overlay(&mut raw.log, prefixed("LOG"));
         if let Some(text) = prefixed("DEMO") {
@@ -146,7 +180,7 @@ impl Config {
         let addr_text = raw.addr.unwrap_or_else(|| "127.0.0.1:3000".into());
         let addr: SocketAddr = addr_text.trim().parse().map_err(|_| {
             invalid(
-                "PORTICO_ADDR",
+                raw.addr_from.unwrap_or("PORTICO_ADDR"),
                 format!(
                     "`{addr_text}` is not an address to listen on; expected e.g. 127.0.0.1:3000"
                 ),
@@ -192,7 +226,7 @@ fn read_file(path: &str, required: bool) -> Result<Raw, ConfigError> {
     };
     toml::from_str(&text).map_err(|e| ConfigError::File {
         path: path.to_owned(),
-        message: e.message().to_owned(),
+        message: e.to_string(),
     })
 }
 
@@ -241,6 +275,77 @@ mod tests {
             ("PORTICO_ADDR", "0.0.0.0:5000"),
         ])?;
         assert_eq!(config.addr.port(), 5000);
+        Ok(())
+    }
+
+    #[test]
+    fn a_toml_file_is_read_and_the_environment_wins() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("portico.toml");
+        std::fs::write(
+            &file,
+            "addr = \"127.0.0.1:4100\"\ndemo = true\nlog = \"debug\"\n",
+        )?;
+        let path = file.to_string_lossy().to_string();
+        let config = load(&[
+            ("PORTICO_CONFIG", &path),
+            ("LEPTOS_SITE_ADDR", "127.0.0.1:9"),
+        ])?;
+        assert_eq!(
+            config.addr.port(),
+            4100,
+            "the file beats cargo-leptos' default"
+        );
+        assert!(config.demo);
+        assert_eq!(config.log, "debug");
+        let config = load(&[
+            ("PORTICO_CONFIG", &path),
+            ("PORTICO_ADDR", "127.0.0.1:4200"),
+        ])?;
+        assert_eq!(config.addr.port(), 4200, "the environment beats the file");
+
+        std::fs::write(&file, "adr = \"127.0.0.1:1\"\n")?;
+        let message = load(&[("PORTICO_CONFIG", &path)])
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            message.as_deref().is_some_and(|m| m.contains("adr")),
+            "{message:?}"
+        );
+        let message = load(&[("PORTICO_CONFIG", "/no/such/portico.toml")])
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            message
+                .as_deref()
+                .is_some_and(|m| m.starts_with("PORTICO_CONFIG")),
+            "{message:?}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_bad_leptos_site_addr_is_named_as_such() {
+        let message = load(&[("LEPTOS_SITE_ADDR", "nowhere")])
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            message
+                .as_deref()
+                .is_some_and(|m| m.starts_with("LEPTOS_SITE_ADDR")),
+            "{message:?}"
+        );
+    }
+
+    #[test]
+    fn debug_output_hides_the_database_password() -> Result<(), ConfigError> {
+        let config = load(&[(
+            "DATABASE_URL",
+            "postgres://portico:s3cret@db.internal/portico",
+        )])?;
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("db.internal"), "{shown}");
         Ok(())
     }
 

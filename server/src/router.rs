@@ -16,6 +16,7 @@ use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer,
     compression::CompressionLayer,
+    limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     services::ServeDir,
     set_header::SetResponseHeaderLayer,
@@ -29,6 +30,9 @@ use crate::{health, AppState};
 /// `/pkg` files keep their names across builds (no content hash yet), so browsers may keep them
 /// but must revalidate; an unchanged file costs a 304.
 const PKG_CACHE_CONTROL: &str = "public, max-age=0, must-revalidate";
+
+/// The largest request body accepted anywhere; uploads will get their own, larger limit.
+pub const MAX_REQUEST_BODY: usize = 2 * 1024 * 1024;
 
 /// Builds the whole application. Tests call this with a fresh database and drive it with
 /// `oneshot`, so what they exercise is what production serves.
@@ -71,6 +75,7 @@ pub fn router(state: AppState) -> Router {
                 )
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(CatchPanicLayer::custom(panic_response))
+                .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
                 .layer(CompressionLayer::new())
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::X_CONTENT_TYPE_OPTIONS,

@@ -17,13 +17,16 @@ pub struct CompanyProfile {
 /// visitor who has not signed in.
 #[server(name = GetCompanyProfile, prefix = "/api", endpoint = "company_profile")]
 pub async fn company_profile() -> Result<CompanyProfile, PorticoError> {
-    let db = crate::server::db()?;
-    let company = portico_domain::company::profile(&db).await?;
-    Ok(CompanyProfile {
-        name: company.name,
-        email: company.email,
-        phone: company.phone,
+    crate::server::answer(async {
+        let db = crate::server::db()?;
+        let company = portico_domain::company::profile(&db).await?;
+        Ok(CompanyProfile {
+            name: company.name,
+            email: company.email,
+            phone: company.phone,
+        })
     })
+    .await
 }
 
 /// The profile, loaded once per page and shared by the header, the footer and the pages.

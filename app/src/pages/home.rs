@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::company::use_company_profile;
+use crate::{company::use_company_profile, PorticoError};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -17,6 +17,10 @@ pub fn HomePage() -> impl IntoView {
                     match company.await {
                         Ok(profile) => view! {
                             <h1 id="hero-title">"Your move with " {profile.name} ", in one place"</h1>
+                        }.into_any(),
+                        // A new installation has no company profile yet: nothing is wrong.
+                        Err(PorticoError::NotFound) => view! {
+                            <h1 id="hero-title">"Your move, in one place"</h1>
                         }.into_any(),
                         Err(error) => view! {
                             <h1 id="hero-title">"Your move, in one place"</h1>

@@ -192,7 +192,7 @@ async fn company_profile_server_function_reads_the_database() {
 
         // Before the seed there is no company: a clean "not found", no internals.
         let reply = send(&app, call("/api/company_profile", "")).await;
-        assert!(!reply.status.is_success(), "{}", test_db.label);
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", test_db.label);
         let error: PorticoError = serde_json::from_slice(&reply.body).expect("typed error");
         assert_eq!(error, PorticoError::NotFound);
 
@@ -221,7 +221,7 @@ async fn a_database_failure_is_answered_without_internal_text() {
         let app = support::app(&test_db.db, &root);
         support::close(&test_db.db).await;
         let reply = send(&app, call("/api/company_profile", "")).await;
-        assert!(reply.status.is_server_error());
+        assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
         let error: PorticoError = serde_json::from_slice(&reply.body).expect("typed error");
         assert_eq!(error, PorticoError::Internal);
         let text = reply.text().to_lowercase();
@@ -280,4 +280,47 @@ async fn compiled_assets_are_compressed_and_revalidated() {
         assert_eq!(revalidated.status, StatusCode::NOT_MODIFIED);
         test_db.finish().await;
     }
+}
+
+#[tokio::test]
+async fn sqlite_runs_with_wal_full_sync_foreign_keys_and_a_busy_timeout() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let test_db = support::fresh_sqlite().await;
+    let pragma = |name: &'static str| {
+        let db = test_db.db.clone();
+        async move {
+            let row = db
+                .query_one_raw(Statement::from_string(
+                    db.get_database_backend(),
+                    format!("PRAGMA {name}"),
+                ))
+                .await
+                .expect("pragma")
+                .expect("a row");
+            row.try_get_by_index::<String>(0)
+                .or_else(|_| row.try_get_by_index::<i64>(0).map(|n| n.to_string()))
+                .expect("a value")
+        }
+    };
+    assert_eq!(pragma("journal_mode").await, "wal");
+    assert_eq!(pragma("synchronous").await, "2", "2 is FULL");
+    assert_eq!(pragma("foreign_keys").await, "1");
+    assert_eq!(pragma("busy_timeout").await, "5000");
+    test_db.finish().await;
+}
+
+#[tokio::test]
+async fn an_oversized_request_body_is_refused_with_413() {
+    let test_db = support::fresh_sqlite().await;
+    let (_site, root) = empty_site();
+    let app = support::app(&test_db.db, &root);
+    let big = "x=".to_owned() + &"a".repeat(3 * 1024 * 1024);
+    let request = Request::post("/api/company_profile")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("content-length", big.len())
+        .body(Body::from(big))
+        .unwrap();
+    let reply = send(&app, request).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    test_db.finish().await;
 }
