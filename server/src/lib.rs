@@ -11,6 +11,7 @@
     )
 )]
 
+pub mod assets;
 pub mod config;
 pub mod health;
 pub mod router;

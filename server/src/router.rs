@@ -27,6 +27,13 @@ use tracing::{Level, Span};
 
 use crate::{health, AppState};
 
+/// Where the compiled assets are.
+pub fn pkg_dir(options: &leptos::config::LeptosOptions) -> PathBuf {
+    [&*options.site_root, &*options.site_pkg_dir]
+        .iter()
+        .collect()
+}
+
 /// `/pkg` files keep their names across builds (no content hash yet), so browsers may keep them
 /// but must revalidate; an unchanged file costs a 304.
 const PKG_CACHE_CONTROL: &str = "public, max-age=0, must-revalidate";
@@ -50,7 +57,11 @@ pub fn router(state: AppState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static(PKG_CACHE_CONTROL),
         ))
-        .service(ServeDir::new(pkg_dir));
+        .service(
+            ServeDir::new(pkg_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
 
     Router::new()
         .route("/healthz", get(health::healthz))

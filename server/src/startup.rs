@@ -137,6 +137,11 @@ pub async fn serve(config: &Config, db: DatabaseConnection) -> Result<(), Startu
         leptos_options: state::leptos_options(config.addr),
         db: db.clone(),
     };
+    let pkg = crate::router::pkg_dir(&state.leptos_options);
+    tokio::task::spawn_blocking(move || match crate::assets::precompress_dir(&pkg) {
+        Ok(written) => tracing::info!(written, dir = %pkg.display(), "assets precompressed"),
+        Err(e) => tracing::warn!(error = %e, dir = %pkg.display(), "assets not precompressed"),
+    });
     let app = router(state);
     println!(
         "Portico is running at {} (listening on {})",

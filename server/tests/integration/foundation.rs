@@ -324,3 +324,58 @@ async fn an_oversized_request_body_is_refused_with_413() {
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     test_db.finish().await;
 }
+
+#[tokio::test]
+async fn assets_are_precompressed_once_and_served_as_such() {
+    let test_db = support::fresh_sqlite().await;
+    let (_site, root) = empty_site();
+    let pkg = root.join("pkg");
+    std::fs::create_dir_all(&pkg).expect("pkg folder");
+    let wasm: Vec<u8> = (0..200_000u32)
+        .map(|i| (i % 251) as u8 ^ (i / 997) as u8)
+        .collect();
+    std::fs::write(pkg.join("portico.wasm"), &wasm).expect("write asset");
+
+    let written = portico_server::assets::precompress_dir(&pkg).expect("precompress");
+    assert_eq!(written, 2, "a .br and a .gz copy");
+    assert_eq!(
+        portico_server::assets::precompress_dir(&pkg).expect("again"),
+        0,
+        "fresh copies stay"
+    );
+
+    let app = support::app(&test_db.db, &root);
+    for (encoding, suffix) in [("br", "br"), ("gzip", "gz")] {
+        let reply = send(
+            &app,
+            Request::get("/pkg/portico.wasm")
+                .header("accept-encoding", encoding)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.header("content-encoding"), Some(encoding));
+        assert_eq!(reply.header("content-type"), Some("application/wasm"));
+        let copy = std::fs::read(pkg.join(format!("portico.wasm.{suffix}"))).expect("copy");
+        assert_eq!(reply.body, copy, "the precompressed copy is what is sent");
+    }
+    let mut decoded = Vec::new();
+    brotli::BrotliDecompress(
+        &mut std::fs::read(pkg.join("portico.wasm.br"))
+            .expect("br")
+            .as_slice(),
+        &mut decoded,
+    )
+    .expect("valid brotli");
+    assert_eq!(decoded, wasm);
+
+    // A rebuilt asset gets new copies.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(pkg.join("portico.wasm"), b"rebuilt").expect("rewrite");
+    assert_eq!(
+        portico_server::assets::precompress_dir(&pkg).expect("after rebuild"),
+        2
+    );
+    test_db.finish().await;
+}
