@@ -83,9 +83,9 @@ test.describe("on a desktop (1280 px)", () => {
     await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
     await expect(page).toHaveTitle("Page not found · Portico");
     await hydrated(page);
+    await page.screenshot({ path: "artifacts/404-1280.png" });
     await page.getByRole("link", { name: "Back to the home page" }).click();
     await expect(page).toHaveURL(/\/$/);
     await expect(page.getByRole("heading", { level: 1 })).toContainText(COMPANY);
-    await page.screenshot({ path: "artifacts/404-then-home-1280.png" });
   });
 });
