@@ -11,6 +11,8 @@ pub mod error;
 mod layout;
 pub mod pages;
 #[cfg(feature = "ssr")]
+pub mod security;
+#[cfg(feature = "ssr")]
 pub mod server;
 
 use leptos::prelude::*;
@@ -24,6 +26,8 @@ pub use error::PorticoError;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    security::apply_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

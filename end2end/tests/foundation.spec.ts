@@ -67,7 +67,12 @@ test.describe("on a desktop (1280 px)", () => {
 
   test("the navigation is always visible and the page hydrates without errors", async ({ page }) => {
     const errors = watchErrors(page);
-    await page.goto("/");
+    const response = await page.goto("/");
+    // The page hydrates under a strict, nonce-based Content-Security-Policy (a blocked script
+    // would show up in `errors` and leave the page unhydrated).
+    expect(response?.headers()["content-security-policy"]).toMatch(
+      /script-src 'self' 'nonce-[^']+' 'wasm-unsafe-eval'/,
+    );
     await hydrated(page);
     await expect(page.getByRole("button", { name: "Menu" })).toBeHidden();
     await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();

@@ -58,6 +58,9 @@ pub struct Config {
     pub log: String,
     /// Log as JSON lines instead of human-readable text.
     pub log_json: bool,
+    /// Running under `cargo leptos watch` (it sets `LEPTOS_WATCH`): pages may open the
+    /// live-reload WebSocket.
+    pub leptos_watch: bool,
 }
 
 // By hand, so that a password in the database URL never reaches a log.
@@ -82,6 +85,7 @@ impl std::fmt::Debug for Config {
             .field("demo", &self.demo)
             .field("log", &self.log)
             .field("log_json", &self.log_json)
+            .field("leptos_watch", &self.leptos_watch)
             .finish()
     }
 }
@@ -160,7 +164,9 @@ impl Config {
         if let Some(text) = prefixed("LOG_JSON") {
             raw.log_json = Some(Flag::Text(text));
         }
-        Self::from_raw(raw)
+        let mut config = Self::from_raw(raw)?;
+        config.leptos_watch = get("LEPTOS_WATCH").is_some();
+        Ok(config)
     }
 
     fn from_raw(raw: Raw) -> Result<Self, ConfigError> {
@@ -207,6 +213,7 @@ impl Config {
             demo: parse_bool("PORTICO_DEMO", raw.demo, false)?,
             log: raw.log.unwrap_or_else(|| "info".into()),
             log_json: parse_bool("PORTICO_LOG_JSON", raw.log_json, false)?,
+            leptos_watch: false,
         })
     }
 }

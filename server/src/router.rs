@@ -11,7 +11,7 @@ use axum::{
 };
 use leptos::prelude::provide_context;
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
-use portico_app::{shell, App};
+use portico_app::{security::PageSecurity, shell, App};
 use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer,
@@ -46,7 +46,13 @@ pub const MAX_REQUEST_BODY: usize = 2 * 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let db = state.db.clone();
-    let context = move || provide_context(db.clone());
+    let page_security = PageSecurity {
+        reload_port: state.watch_reload_port,
+    };
+    let context = move || {
+        provide_context(db.clone());
+        provide_context(page_security);
+    };
     let options = state.leptos_options.clone();
     let pkg_dir: PathBuf = [&*options.site_root, &*options.site_pkg_dir]
         .iter()
@@ -91,6 +97,10 @@ pub fn router(state: AppState) -> Router {
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::X_CONTENT_TYPE_OPTIONS,
                     HeaderValue::from_static("nosniff"),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("same-origin"),
                 )),
         )
         .with_state(state)

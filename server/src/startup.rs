@@ -133,8 +133,10 @@ pub async fn serve(config: &Config, db: DatabaseConnection) -> Result<(), Startu
             addr: config.addr,
             message: e.to_string(),
         })?;
+    let leptos_options = state::leptos_options(config.addr);
     let state = AppState {
-        leptos_options: state::leptos_options(config.addr),
+        watch_reload_port: config.leptos_watch.then_some(leptos_options.reload_port),
+        leptos_options,
         db: db.clone(),
     };
     let pkg = crate::router::pkg_dir(&state.leptos_options);

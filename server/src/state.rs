@@ -8,6 +8,8 @@ use portico_domain::DatabaseConnection;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
+    /// Set under `cargo leptos watch`: the live-reload WebSocket port the pages may connect to.
+    pub watch_reload_port: Option<u32>,
 }
 
 /// Leptos' options for serving the site: where the compiled assets are (cargo-leptos sets

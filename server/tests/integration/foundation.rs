@@ -379,3 +379,53 @@ async fn assets_are_precompressed_once_and_served_as_such() {
     );
     test_db.finish().await;
 }
+
+#[tokio::test]
+async fn html_pages_carry_a_nonce_based_content_security_policy() {
+    let test_db = support::fresh_sqlite().await;
+    db::migrate(&test_db.db).await.expect("migrate");
+    seed::seed_demo_if_empty(&test_db.db, chrono::Utc::now())
+        .await
+        .expect("seed");
+    let (_site, root) = empty_site();
+    let app = support::app(&test_db.db, &root);
+    let mut nonces = Vec::new();
+    for path in ["/", "/", "/no/such/page"] {
+        let reply = send(&app, get(path)).await;
+        let policy = reply
+            .header("content-security-policy")
+            .expect("CSP on every page")
+            .to_owned();
+        for directive in [
+            "'wasm-unsafe-eval'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(
+                policy.contains(directive),
+                "{path}: {directive} missing from {policy}"
+            );
+        }
+        let nonce = policy
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .expect("a nonce in script-src")
+            .to_owned();
+        let html = reply.text();
+        assert!(
+            html.contains(&format!("nonce=\"{nonce}\"")),
+            "{path}: scripts carry the nonce"
+        );
+        assert!(
+            !html.contains("<script>"),
+            "{path}: no inline script without the nonce"
+        );
+        assert_eq!(reply.header("referrer-policy"), Some("same-origin"));
+        nonces.push(nonce);
+    }
+    assert_ne!(nonces[0], nonces[1], "a fresh nonce for every response");
+    assert!(nonces[0].len() >= 22, "128 bits, base64: {}", nonces[0]);
+    test_db.finish().await;
+}

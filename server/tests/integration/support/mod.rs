@@ -120,6 +120,7 @@ pub fn app(db: &DatabaseConnection, site_root: &Path) -> Router {
     router(AppState {
         leptos_options: options,
         db: db.clone(),
+        watch_reload_port: None,
     })
 }
 
