@@ -65,8 +65,8 @@ pub fn default_sqlite_url(data_dir: &Path) -> String {
     )
 }
 
-/// Connects with the settings Portico relies on (a SQLite file is created when missing). For SQLite: WAL (readers do not block the
-/// writer), `synchronous=FULL` (a committed invoice survives a power cut), foreign keys on, and a
+/// Connects with the settings Portico relies on. For SQLite: the file is created when missing,
+/// WAL (readers do not block the writer), `synchronous=FULL` (a committed invoice survives a power cut), foreign keys on, and a
 /// busy timeout so that concurrent writers wait instead of failing.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());

@@ -27,6 +27,7 @@ pub fn precompress_dir(dir: &Path) -> io::Result<usize> {
         if !compressible || !path.is_file() {
             continue;
         }
+        let mut source: Option<Vec<u8>> = None;
         for (suffix, compress) in [
             ("br", brotli_best as fn(&[u8]) -> io::Result<Vec<u8>>),
             ("gz", gzip_best),
@@ -35,7 +36,11 @@ pub fn precompress_dir(dir: &Path) -> io::Result<usize> {
             if is_fresh(&target, &path) {
                 continue;
             }
-            let compressed = compress(&fs::read(&path)?)?;
+            let data = match &source {
+                Some(data) => data,
+                None => source.insert(fs::read(&path)?),
+            };
+            let compressed = compress(data)?;
             // Write beside, then rename: a request never sees half a file.
             let partial = with_suffix(&path, &format!("{suffix}.partial"));
             fs::write(&partial, compressed)?;

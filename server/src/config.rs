@@ -66,17 +66,16 @@ pub struct Config {
 // By hand, so that a password in the database URL never reaches a log.
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut database_url = url::Url::parse(&self.database_url)
-            .map(|mut url| {
+        let database_url = match url::Url::parse(&self.database_url) {
+            Ok(_) if self.database_url.starts_with("sqlite:") => self.database_url.clone(),
+            Ok(mut url) => {
                 if url.password().is_some() {
                     let _ = url.set_password(Some("***"));
                 }
                 url.to_string()
-            })
-            .unwrap_or_else(|_| "(unparsable)".into());
-        if database_url.starts_with("sqlite:") {
-            database_url = self.database_url.clone();
-        }
+            }
+            Err(_) => "(unparsable)".into(),
+        };
         f.debug_struct("Config")
             .field("data_dir", &self.data_dir)
             .field("database_url", &database_url)
