@@ -14,7 +14,22 @@ use thiserror::Error;
 pub enum PorticoError {
     #[error("We could not find that.")]
     NotFound,
-    #[error("Please check {field}: {message}")]
+    #[error("Please sign in to continue.")]
+    Unauthenticated,
+    #[error("Your account does not give access to this.")]
+    Forbidden,
+    /// The one answer to a failed sign-in, whatever the reason, so it reveals nothing.
+    #[error("That did not work. Check what you typed; after several failed attempts sign-in for an account pauses for a while, so wait a minute and try again.")]
+    SignInRefused,
+    /// The second step came too late or without a first step.
+    #[error("Your sign-in took too long or was interrupted. Please start again.")]
+    SignInExpired,
+    #[error("Too many attempts from your network. Try again in {retry_after_secs} seconds.")]
+    TooManyAttempts { retry_after_secs: u64 },
+    #[error("{0}")]
+    Conflict(String),
+    /// `field` names the form field the message belongs next to.
+    #[error("{message}")]
     Invalid { field: String, message: String },
     #[error("We could not reach the server. Check your connection and try again.")]
     Unreachable,
@@ -29,6 +44,10 @@ impl PorticoError {
     pub fn status(&self) -> u16 {
         match self {
             Self::NotFound => 404,
+            Self::Unauthenticated | Self::SignInRefused | Self::SignInExpired => 401,
+            Self::Forbidden => 403,
+            Self::TooManyAttempts { .. } => 429,
+            Self::Conflict(_) => 409,
             Self::Invalid { .. } => 422,
             Self::BadRequest => 400,
             Self::Unreachable => 502,
@@ -56,6 +75,11 @@ impl From<portico_domain::DomainError> for PorticoError {
     fn from(error: portico_domain::DomainError) -> Self {
         match error {
             portico_domain::DomainError::NotFound(_) => Self::NotFound,
+            portico_domain::DomainError::Invalid { field, message } => Self::Invalid {
+                field: field.to_owned(),
+                message,
+            },
+            portico_domain::DomainError::Conflict(message) => Self::Conflict(message),
             other => {
                 tracing::error!(error = %other, "domain error");
                 Self::Internal

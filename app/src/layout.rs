@@ -3,12 +3,23 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::company::{use_company_profile, CompanyProfile};
+use crate::{
+    accounts::sign_in::{current_user, SignOut},
+    company::{use_company_profile, CompanyProfile},
+};
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     let company = use_company_profile();
     let (menu_open, set_menu_open) = signal(false);
+    let sign_out = ServerAction::<SignOut>::new();
+    let user = Resource::new(move || sign_out.version().get(), |_| current_user());
+    Effect::new(move |_| {
+        if matches!(sign_out.value().get(), Some(Ok(()))) {
+            #[cfg(any(feature = "hydrate", feature = "csr"))]
+            let _ = window().location().assign("/");
+        }
+    });
 
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
@@ -37,6 +48,22 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <nav id="site-nav" class="site-nav" class:open=menu_open aria-label="Main">
                     <A href="/" on:click=move |_| set_menu_open.set(false)>"Home"</A>
                     <a href="#contact" on:click=move |_| set_menu_open.set(false)>"Contact"</a>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            match user.await {
+                                Ok(Some(person)) => view! {
+                                    <A href="/account/security" attr:class="site-nav__account">
+                                        <span class="visually-hidden">"Security settings for "</span>
+                                        {person.display_name}
+                                    </A>
+                                    <ActionForm action=sign_out attr:class="site-nav__form">
+                                        <button type="submit" class="site-nav__button">"Sign out"</button>
+                                    </ActionForm>
+                                }.into_any(),
+                                _ => view! { <A href="/sign-in">"Sign in"</A> }.into_any(),
+                            }
+                        })}
+                    </Suspense>
                 </nav>
             </div>
         </header>

@@ -6,6 +6,7 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod accounts;
 pub mod company;
 pub mod error;
 mod layout;
@@ -72,6 +73,16 @@ pub fn App() -> impl IntoView {
                     // Async: the server waits for the page's data and sends whole HTML, so
                     // the page reads fine before (or without) the WASM.
                     <Route path=StaticSegment("") view=pages::HomePage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("account"), StaticSegment("security"))
+                        view=accounts::security::SecurityPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=StaticSegment("sign-in")
+                        view=accounts::sign_in::SignInPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </layout::Layout>
         </Router>

@@ -1,11 +1,64 @@
-//! What server functions reach on the server: the database, provided as context by the host,
-//! and the mapping of their errors to HTTP statuses.
+//! What server functions reach on the server: the database and the accounts services, provided
+//! as context by the host; who is asking (session → actor) and what the policy says; and the
+//! mapping of their errors to HTTP statuses.
 
+use std::{net::IpAddr, num::NonZeroU32, sync::Arc};
+
+use chrono::{DateTime, Duration, Utc};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
-use portico_domain::DatabaseConnection;
+use portico_domain::{
+    accounts::{actor::actor_for, password::PasswordHasher, session::keys},
+    audit::RequestOrigin,
+    clock::SharedClock,
+    policy::{self, Action, Actor, Decision},
+    DatabaseConnection,
+};
+use tower_sessions::Session;
 
 use crate::PorticoError;
+
+/// How long sessions live; from the host's configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionSettings {
+    /// Ended after this long without a request.
+    pub idle: Duration,
+    /// Ended this long after sign-in, however active.
+    pub absolute: Duration,
+}
+
+/// Services the accounts server functions need, built once by the host.
+#[derive(Clone)]
+pub struct AccountsContext {
+    pub hasher: PasswordHasher,
+    pub clock: SharedClock,
+    pub sessions: SessionSettings,
+    /// Password and second-factor attempts per client address.
+    pub sign_in_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Demo mode: the "Outgoing mail" page is shown.
+    pub demo: bool,
+}
+
+impl AccountsContext {
+    /// `attempts_per_minute` sign-in attempts per address, with that many allowed at once.
+    pub fn new(
+        hasher: PasswordHasher,
+        clock: SharedClock,
+        sessions: SessionSettings,
+        attempts_per_minute: u32,
+        demo: bool,
+    ) -> Self {
+        let per_minute = NonZeroU32::new(attempts_per_minute).unwrap_or(NonZeroU32::MIN);
+        Self {
+            hasher,
+            clock,
+            sessions,
+            sign_in_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            demo,
+        }
+    }
+}
 
 /// The database connection the host provided for this request.
 pub fn db() -> Result<DatabaseConnection, PorticoError> {
@@ -13,6 +66,101 @@ pub fn db() -> Result<DatabaseConnection, PorticoError> {
         tracing::error!("no database connection in the request context");
         PorticoError::Internal
     })
+}
+
+pub fn accounts() -> Result<AccountsContext, PorticoError> {
+    use_context::<AccountsContext>().ok_or_else(|| {
+        tracing::error!("no accounts context in the request context");
+        PorticoError::Internal
+    })
+}
+
+fn request_parts() -> Result<http::request::Parts, PorticoError> {
+    use_context::<http::request::Parts>().ok_or_else(|| {
+        tracing::error!("no request in the context");
+        PorticoError::Internal
+    })
+}
+
+/// The request's server-side session (the session layer puts it in every request).
+pub fn session() -> Result<Session, PorticoError> {
+    request_parts()?
+        .extensions
+        .get::<Session>()
+        .cloned()
+        .ok_or_else(|| {
+            tracing::error!("no session layer");
+            PorticoError::Internal
+        })
+}
+
+/// Client address and user agent, as the host recorded them.
+pub fn request_origin() -> RequestOrigin {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<RequestOrigin>().cloned())
+        .unwrap_or_default()
+}
+
+pub fn session_error(error: tower_sessions::session::Error) -> PorticoError {
+    tracing::error!(%error, "session store");
+    PorticoError::Internal
+}
+
+/// Unix seconds, as sessions keep times.
+pub fn unix(at: DateTime<Utc>) -> i64 {
+    at.timestamp()
+}
+
+/// Who is asking. Ends the session when it is past its absolute lifetime, and refreshes it
+/// (which moves the idle deadline) at most once a minute.
+pub async fn current_actor() -> Result<Actor, PorticoError> {
+    let session = session()?;
+    let Some(user_id) = session
+        .get::<i32>(keys::USER_ID)
+        .await
+        .map_err(session_error)?
+    else {
+        return Ok(Actor::Anonymous);
+    };
+    let accounts = accounts()?;
+    let now = accounts.clock.now();
+    let signed_in_at = session
+        .get::<i64>(keys::SIGNED_IN_AT)
+        .await
+        .map_err(session_error)?
+        .unwrap_or(0);
+    if now.timestamp() - signed_in_at > accounts.sessions.absolute.num_seconds() {
+        session.flush().await.map_err(session_error)?;
+        return Ok(Actor::Anonymous);
+    }
+    let last_seen = session
+        .get::<i64>(keys::LAST_SEEN)
+        .await
+        .map_err(session_error)?
+        .unwrap_or(0);
+    if now.timestamp() - last_seen >= 60 {
+        session
+            .insert(keys::LAST_SEEN, now.timestamp())
+            .await
+            .map_err(session_error)?;
+    }
+    let actor = actor_for(&db()?, user_id).await?;
+    if actor == Actor::Anonymous {
+        // Disabled or removed since signing in.
+        session.flush().await.map_err(session_error)?;
+    }
+    Ok(actor)
+}
+
+/// Asks the policy; a refusal becomes the matching error (401, 403 or 404).
+pub async fn authorize(action: Action<'_>) -> Result<Actor, PorticoError> {
+    let actor = current_actor().await?;
+    match policy::can(&actor, action) {
+        Decision::Allow => Ok(actor),
+        Decision::Unauthenticated => Err(PorticoError::Unauthenticated),
+        Decision::Forbidden => Err(PorticoError::Forbidden),
+        Decision::NotFound => Err(PorticoError::NotFound),
+    }
 }
 
 /// Runs a server function's body and, when it is called over HTTP, answers a failure with the
@@ -31,6 +179,11 @@ pub async fn answer<T>(
                 http::StatusCode::from_u16(error.status()),
             ) {
                 response.set_status(status);
+                if let PorticoError::TooManyAttempts { retry_after_secs } = error {
+                    if let Ok(value) = http::HeaderValue::from_str(&retry_after_secs.to_string()) {
+                        response.insert_header(http::header::RETRY_AFTER, value);
+                    }
+                }
             }
         }
     }

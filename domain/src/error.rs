@@ -6,6 +6,27 @@ use thiserror::Error;
 pub enum DomainError {
     #[error("{0} was not found")]
     NotFound(&'static str),
+    /// Input that breaks a rule; `field` names the form field, `message` is for the person.
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    /// The request conflicts with the current state (e.g. a link that was already used).
+    #[error("{0}")]
+    Conflict(String),
     #[error("database error: {0}")]
     Database(#[from] sea_orm::DbErr),
+    /// Something that should not fail did (randomness, a worker thread); details are logged only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl DomainError {
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
 }

@@ -6,11 +6,15 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod accounts;
+pub mod audit;
+pub mod clock;
 pub mod company;
 pub mod customers;
 pub mod db;
 pub mod error;
 pub mod jobs;
+pub mod mail;
+pub mod policy;
 pub mod seed;
 
 pub use error::DomainError;

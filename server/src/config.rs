@@ -31,6 +31,11 @@ const KNOWN_VARIABLES: &[&str] = &[
     "DEMO",
     "LOG",
     "LOG_JSON",
+    "SESSION_IDLE_MINUTES",
+    "SESSION_ABSOLUTE_HOURS",
+    "SIGN_IN_ATTEMPTS_PER_MINUTE",
+    "SMTP_URL",
+    "MAIL_FROM",
     "TEST_DATABASE_URL",
 ];
 
@@ -61,6 +66,16 @@ pub struct Config {
     /// Running under `cargo leptos watch` (it sets `LEPTOS_WATCH`): pages may open the
     /// live-reload WebSocket.
     pub leptos_watch: bool,
+    /// A session ends after this long without a request (SECURITY.md: 30 minutes).
+    pub session_idle: std::time::Duration,
+    /// A session ends this long after sign-in (SECURITY.md: 12 hours).
+    pub session_absolute: std::time::Duration,
+    /// Password and code attempts allowed per client address per minute.
+    pub sign_in_attempts_per_minute: u32,
+    /// Where mail is sent (`smtp://host:port`, `smtps://…`); without it mail stays in the outbox.
+    pub smtp_url: Option<String>,
+    /// The sender of Portico's mail, e.g. `Van Dijk Verhuizingen <portal@vandijk.example>`.
+    pub mail_from: String,
 }
 
 // By hand, so that a password in the database URL never reaches a log.
@@ -85,6 +100,14 @@ impl std::fmt::Debug for Config {
             .field("log", &self.log)
             .field("log_json", &self.log_json)
             .field("leptos_watch", &self.leptos_watch)
+            .field("session_idle", &self.session_idle)
+            .field("session_absolute", &self.session_absolute)
+            .field(
+                "sign_in_attempts_per_minute",
+                &self.sign_in_attempts_per_minute,
+            )
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("mail_from", &self.mail_from)
             .finish()
     }
 }
@@ -100,9 +123,22 @@ struct Raw {
     demo: Option<Flag>,
     log: Option<String>,
     log_json: Option<Flag>,
+    session_idle_minutes: Option<Number>,
+    session_absolute_hours: Option<Number>,
+    sign_in_attempts_per_minute: Option<Number>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
     /// Which variable gave `addr`, when it was not PORTICO_ADDR or the file.
     #[serde(skip)]
     addr_from: Option<&'static str>,
+}
+
+/// A whole number: a TOML integer, or text from an environment variable.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum Number {
+    Int(i64),
+    Text(String),
 }
 
 /// A yes/no setting: a TOML boolean, or text from an environment variable.
@@ -163,6 +199,20 @@ impl Config {
         if let Some(text) = prefixed("LOG_JSON") {
             raw.log_json = Some(Flag::Text(text));
         }
+        for (name, slot) in [
+            ("SESSION_IDLE_MINUTES", &mut raw.session_idle_minutes),
+            ("SESSION_ABSOLUTE_HOURS", &mut raw.session_absolute_hours),
+            (
+                "SIGN_IN_ATTEMPTS_PER_MINUTE",
+                &mut raw.sign_in_attempts_per_minute,
+            ),
+        ] {
+            if let Some(text) = prefixed(name) {
+                *slot = Some(Number::Text(text));
+            }
+        }
+        overlay(&mut raw.smtp_url, prefixed("SMTP_URL"));
+        overlay(&mut raw.mail_from, prefixed("MAIL_FROM"));
         let mut config = Self::from_raw(raw)?;
         config.leptos_watch = get("LEPTOS_WATCH").is_some();
         Ok(config)
@@ -213,7 +263,76 @@ impl Config {
             log: raw.log.unwrap_or_else(|| "info".into()),
             log_json: parse_bool("PORTICO_LOG_JSON", raw.log_json, false)?,
             leptos_watch: false,
+            session_idle: std::time::Duration::from_secs(
+                60 * parse_number("PORTICO_SESSION_IDLE_MINUTES", raw.session_idle_minutes, 30, 1..=1440)?,
+            ),
+            session_absolute: std::time::Duration::from_secs(
+                3600 * parse_number("PORTICO_SESSION_ABSOLUTE_HOURS", raw.session_absolute_hours, 12, 1..=720)?,
+            ),
+            sign_in_attempts_per_minute: u32::try_from(parse_number(
+                "PORTICO_SIGN_IN_ATTEMPTS_PER_MINUTE",
+                raw.sign_in_attempts_per_minute,
+                30,
+                1..=100_000,
+            )?)
+            .unwrap_or(30),
+            smtp_url: match raw.smtp_url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()) {
+                None => None,
+                Some(url) => match Url::parse(&url) {
+                    Ok(parsed) if matches!(parsed.scheme(), "smtp" | "smtps") && parsed.host_str().is_some() => {
+                        Some(url)
+                    }
+                    _ => {
+                        return Err(invalid(
+                            "PORTICO_SMTP_URL",
+                            "must be an smtp:// or smtps:// URL with a host, e.g. smtp://localhost:2525",
+                        ))
+                    }
+                },
+            },
+            mail_from: {
+                let from = raw.mail_from.unwrap_or_else(|| "Portico <portico@localhost>".into());
+                if !from.contains('@') {
+                    return Err(invalid("PORTICO_MAIL_FROM", format!("`{from}` is not an e-mail address")));
+                }
+                from
+            },
         })
+    }
+}
+
+fn parse_number(
+    variable: &str,
+    value: Option<Number>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, ConfigError> {
+    let number = match value {
+        None => return Ok(default),
+        Some(Number::Int(n)) => u64::try_from(n).ok(),
+        Some(Number::Text(text)) => text.trim().parse::<u64>().ok(),
+    };
+    number.filter(|n| range.contains(n)).ok_or_else(|| {
+        invalid(
+            variable,
+            format!(
+                "must be a whole number from {} to {}",
+                range.start(),
+                range.end()
+            ),
+        )
+    })
+}
+
+fn redact_url(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("***"));
+            }
+            parsed.to_string()
+        }
+        Err(_) => "(unparsable)".into(),
     }
 }
 

@@ -14,7 +14,9 @@
 pub mod assets;
 pub mod config;
 pub mod health;
+pub mod requests;
 pub mod router;
+pub mod sessions;
 pub mod startup;
 pub mod state;
 

@@ -25,7 +25,7 @@ use tower_http::{
 };
 use tracing::{Level, Span};
 
-use crate::{health, AppState};
+use crate::{health, requests, sessions, AppState};
 
 /// Where the compiled assets are.
 pub fn pkg_dir(options: &leptos::config::LeptosOptions) -> PathBuf {
@@ -46,13 +46,29 @@ pub const MAX_REQUEST_BODY: usize = 2 * 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let db = state.db.clone();
+    let accounts = state.accounts.clone();
     let page_security = PageSecurity {
         reload_port: state.watch_reload_port,
     };
     let context = move || {
         provide_context(db.clone());
+        provide_context(accounts.clone());
         provide_context(page_security);
     };
+    let session_layer = sessions::layer(
+        sessions::DatabaseSessionStore::new(
+            state.db.clone(),
+            state.accounts.clock.clone(),
+            state.session_idle,
+        ),
+        state.session_idle,
+    );
+    let hsts = state.https.then(|| {
+        SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        )
+    });
     let options = state.leptos_options.clone();
     let pkg_dir: PathBuf = [&*options.site_root, &*options.site_pkg_dir]
         .iter()
@@ -78,6 +94,13 @@ pub fn router(state: AppState) -> Router {
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))
+        .layer(session_layer)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            requests::same_origin_only,
+        ))
+        .layer(axum::middleware::from_fn(requests::record_origin))
+        .layer(tower::util::option_layer(hsts))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -3,7 +3,10 @@
 
 use std::{net::SocketAddr, path::Path, str::FromStr};
 
+use portico_app::server::{AccountsContext, SessionSettings};
 use portico_domain::{
+    accounts::{password::PasswordHasher, session},
+    clock::{SharedClock, SystemClock},
     db::{self, Backend},
     seed::{self, SeedSummary},
     DatabaseConnection,
@@ -33,6 +36,60 @@ pub enum StartupError {
     Listen { addr: SocketAddr, message: String },
     #[error("the server stopped with an error: {0}")]
     Serve(String),
+    #[error("the accounts services could not start: {0}")]
+    Accounts(String),
+}
+
+/// Everything the router needs, from the configuration. Tests pass their own clock.
+pub fn app_state(
+    config: &Config,
+    leptos_options: leptos::config::LeptosOptions,
+    db: DatabaseConnection,
+    clock: SharedClock,
+) -> Result<AppState, StartupError> {
+    // Leave a core for everything else: argon2 takes ~19 MiB and a core for tens of ms.
+    let permits = std::thread::available_parallelism()
+        .map(|n| n.get().saturating_sub(1))
+        .unwrap_or(1)
+        .max(1);
+    let hasher = PasswordHasher::new(permits).map_err(|e| StartupError::Accounts(e.to_string()))?;
+    let to_chrono = |d: std::time::Duration| {
+        chrono::Duration::from_std(d).unwrap_or_else(|_| chrono::Duration::hours(12))
+    };
+    let accounts = AccountsContext::new(
+        hasher,
+        clock,
+        SessionSettings {
+            idle: to_chrono(config.session_idle),
+            absolute: to_chrono(config.session_absolute),
+        },
+        config.sign_in_attempts_per_minute,
+        config.demo,
+    );
+    Ok(AppState {
+        watch_reload_port: config.leptos_watch.then_some(leptos_options.reload_port),
+        leptos_options,
+        db,
+        accounts,
+        public_origin: config.public_url.origin().ascii_serialization(),
+        https: config.public_url.scheme() == "https",
+        session_idle: config.session_idle,
+    })
+}
+
+/// Deletes expired sessions every ten minutes, for as long as the server runs.
+fn spawn_session_cleanup(db: DatabaseConnection, clock: SharedClock) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            match session::delete_expired(&db, clock.now()).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "expired sessions removed"),
+                Err(e) => tracing::warn!(error = %e, "removing expired sessions"),
+            }
+        }
+    });
 }
 
 /// Sets up structured logs. `PORTICO_LOG` takes `tracing` filter directives.
@@ -133,12 +190,14 @@ pub async fn serve(config: &Config, db: DatabaseConnection) -> Result<(), Startu
             addr: config.addr,
             message: e.to_string(),
         })?;
-    let leptos_options = state::leptos_options(config.addr);
-    let state = AppState {
-        watch_reload_port: config.leptos_watch.then_some(leptos_options.reload_port),
-        leptos_options,
-        db: db.clone(),
-    };
+    let clock: SharedClock = std::sync::Arc::new(SystemClock);
+    let state = app_state(
+        config,
+        state::leptos_options(config.addr),
+        db.clone(),
+        clock.clone(),
+    )?;
+    spawn_session_cleanup(db.clone(), clock);
     let pkg = crate::router::pkg_dir(&state.leptos_options);
     tokio::task::spawn_blocking(move || match crate::assets::precompress_dir(&pkg) {
         Ok(written) => tracing::info!(written, dir = %pkg.display(), "assets precompressed"),

@@ -2,6 +2,7 @@
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
+use portico_app::server::AccountsContext;
 use portico_domain::DatabaseConnection;
 
 #[derive(Clone, FromRef)]
@@ -10,6 +11,14 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// Set under `cargo leptos watch`: the live-reload WebSocket port the pages may connect to.
     pub watch_reload_port: Option<u32>,
+    /// Password hashing, the clock, session lifetimes, sign-in limits.
+    pub accounts: AccountsContext,
+    /// `scheme://host[:port]` of the public URL: the only origin allowed to change state.
+    pub public_origin: String,
+    /// Served over HTTPS: send Strict-Transport-Security.
+    pub https: bool,
+    /// The idle timeout, for the session cookie and store.
+    pub session_idle: std::time::Duration,
 }
 
 /// Leptos' options for serving the site: where the compiled assets are (cargo-leptos sets

@@ -18,6 +18,7 @@ pub struct CompanyProfile {
 #[server(name = GetCompanyProfile, prefix = "/api", endpoint = "company_profile")]
 pub async fn company_profile() -> Result<CompanyProfile, PorticoError> {
     crate::server::answer(async {
+        crate::server::authorize(portico_domain::policy::Action::ViewCompanyProfile).await?;
         let db = crate::server::db()?;
         let company = portico_domain::company::profile(&db).await?;
         Ok(CompanyProfile {

@@ -1,6 +1,23 @@
-//! People who sign in: staff with a role, and customer contacts with a scope on an account.
+//! People who sign in: staff with a role, and customer contacts with a scope on an account;
+//! their sign-in factors, sessions, invitations and the rules around them.
 
+pub mod actor;
+pub mod admin;
 pub mod contact;
+pub mod invitation;
+pub mod passkey;
+pub mod password;
+pub mod password_credential;
+pub mod password_reset;
+pub mod recovery_code;
+pub mod secrets;
+pub mod session;
+pub mod session_entity;
+pub mod sign_in;
+pub mod sign_in_throttle;
+pub mod throttle;
+pub mod totp;
+pub mod totp_credential;
 pub mod user;
 
 pub use contact::ContactScope;

@@ -27,6 +27,9 @@ pub struct Model {
     pub staff_role: Option<StaffRole>,
     pub created_at: DateTimeUtc,
     pub disabled_at: Option<DateTimeUtc>,
+    /// The WebAuthn user handle: random bytes (base64url), set at the first passkey.
+    #[sea_orm(unique)]
+    pub webauthn_handle: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

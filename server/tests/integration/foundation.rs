@@ -18,7 +18,11 @@ async fn migrations_apply_from_zero_and_are_idempotent() {
             .unwrap_or(true));
         db::migrate(&test_db.db).await.expect("first run");
         let applied = db::applied_migrations(&test_db.db).await.expect("list");
-        assert_eq!(applied, vec!["m20261128_000001_foundation"], "{label}");
+        assert_eq!(
+            applied,
+            vec!["m20261128_000001_foundation", "m20261128_000002_accounts"],
+            "{label}"
+        );
         db::migrate(&test_db.db)
             .await
             .expect("second run is a no-op");

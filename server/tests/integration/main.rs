@@ -6,5 +6,6 @@
 
 mod support;
 
+mod accounts;
 mod foundation;
 mod startup;

@@ -10,9 +10,11 @@ use axum::{
     Router,
 };
 use http_body_util::BodyExt;
+use portico_domain::clock::{SharedClock, SystemClock};
 use portico_domain::{db, DatabaseConnection};
-use portico_server::{router, AppState};
+use portico_server::{router, AppState, Config};
 use sea_orm::{ConnectionTrait, Database};
+use std::sync::Arc;
 use tower::ServiceExt;
 
 /// A database that exists for one test only.
@@ -113,15 +115,38 @@ pub async fn fresh_postgres(admin_url: &str) -> TestDb {
     }
 }
 
-/// The real router over the given database, serving assets from `site_root`.
+/// The real router over the given database, serving assets from `site_root`, with the default
+/// configuration and the system clock.
 pub fn app(db: &DatabaseConnection, site_root: &Path) -> Router {
+    app_with(db, site_root, Arc::new(SystemClock), &[])
+}
+
+/// The real router with a chosen clock and configuration variables (`PORTICO_…`).
+pub fn app_with(
+    db: &DatabaseConnection,
+    site_root: &Path,
+    clock: SharedClock,
+    vars: &[(&str, &str)],
+) -> Router {
+    router(state_with(db, site_root, clock, vars))
+}
+
+pub fn state_with(
+    db: &DatabaseConnection,
+    site_root: &Path,
+    clock: SharedClock,
+    vars: &[(&str, &str)],
+) -> AppState {
+    let config = Config::load_from(
+        [("PORTICO_CONFIG", "/dev/null")]
+            .iter()
+            .chain(vars)
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+    )
+    .expect("test configuration");
     let mut options = portico_server::state::leptos_options("127.0.0.1:3000".parse().unwrap());
     options.site_root = site_root.to_string_lossy().as_ref().into();
-    router(AppState {
-        leptos_options: options,
-        db: db.clone(),
-        watch_reload_port: None,
-    })
+    portico_server::startup::app_state(&config, options, db.clone(), clock).expect("app state")
 }
 
 /// A site root with no compiled assets, for tests that do not fetch `/pkg`.
@@ -170,12 +195,79 @@ pub fn get(path: &str) -> Request<Body> {
         .unwrap()
 }
 
-/// A server-function call as the browser makes it (a form-encoded POST).
+/// The origin the default configuration serves (`PORTICO_PUBLIC_URL`).
+pub const ORIGIN: &str = "http://localhost:3000";
+
+/// A server-function call as the browser makes it (a form-encoded POST from our own page).
 pub fn call(path: &str, form: &str) -> Request<Body> {
     Request::post(path)
         .header("host", "localhost:3000")
+        .header("origin", ORIGIN)
         .header("content-type", "application/x-www-form-urlencoded")
         .header("accept", "application/json")
         .body(Body::from(form.to_owned()))
         .unwrap()
+}
+
+/// A browser's view of the app: it keeps the session cookie between requests, sends our
+/// Origin on POSTs, and can pretend to come from a client address.
+pub struct Browser {
+    app: Router,
+    /// `name=value` of the session cookie, if the server set one.
+    pub cookie: Option<String>,
+    /// The last `Set-Cookie` for the session, attributes included.
+    pub last_set_cookie: Option<String>,
+    pub client: Option<std::net::SocketAddr>,
+}
+
+impl Browser {
+    pub fn new(app: &Router) -> Self {
+        Self {
+            app: app.clone(),
+            cookie: None,
+            last_set_cookie: None,
+            client: None,
+        }
+    }
+
+    pub async fn send(&mut self, mut request: Request<Body>) -> Reply {
+        if let Some(cookie) = &self.cookie {
+            request
+                .headers_mut()
+                .insert("cookie", cookie.parse().expect("cookie header"));
+        }
+        if let Some(addr) = self.client {
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(addr));
+        }
+        let reply = send(&self.app, request).await;
+        for value in reply.headers.get_all("set-cookie") {
+            let text = value.to_str().expect("ascii cookie").to_owned();
+            if let Some(rest) = text.strip_prefix(&format!("{SESSION_COOKIE}=")) {
+                let value = rest.split(';').next().unwrap_or_default();
+                let removed = value.is_empty() || text.contains("Max-Age=0");
+                self.cookie = (!removed).then(|| format!("{SESSION_COOKIE}={value}"));
+                self.last_set_cookie = Some(text);
+            }
+        }
+        reply
+    }
+
+    pub async fn call(&mut self, path: &str, form: &str) -> Reply {
+        self.send(call(path, form)).await
+    }
+
+    pub async fn get(&mut self, path: &str) -> Reply {
+        self.send(get(path)).await
+    }
+}
+
+pub const SESSION_COOKIE: &str = "__Host-portico-session";
+
+/// Form-encodes pairs for a server-function call.
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
 }

@@ -1,0 +1,53 @@
+//! Accounts in the app: who is signed in, signing in and out, and the pages for it.
+
+pub mod security;
+pub mod sign_in;
+
+use serde::{Deserialize, Serialize};
+
+/// What kind of person is signed in, as the pages need it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    Admin,
+    Office,
+    Crew,
+    /// A customer's contact.
+    Customer,
+}
+
+/// The signed-in person, for the header and the pages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedInUser {
+    pub display_name: String,
+    pub email: String,
+    pub role: Role,
+}
+
+/// Sends an anonymous visitor to the sign-in page, to come back here afterwards.
+#[leptos::component]
+pub fn SignInRedirect() -> impl leptos::IntoView {
+    use leptos::prelude::*;
+    use leptos_router::{components::Redirect, hooks::use_location};
+
+    let location = use_location();
+    let search = location.search.get_untracked();
+    let search = search.trim_start_matches('?');
+    let mut here = location.pathname.get_untracked();
+    if !search.is_empty() {
+        here = format!("{here}?{search}");
+    }
+    let target = format!("/sign-in?next={}", urlencoding_path(&here));
+    view! { <Redirect path=target /> }
+}
+
+/// Percent-encodes what `?next=` carries.
+fn urlencoding_path(path: &str) -> String {
+    path.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,445 @@
+//! Signing in with e-mail, password and a second factor; signing out; who is signed in.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::SignedInUser;
+use crate::PorticoError;
+
+/// Where the sign-in stands after the password step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SignInProgress {
+    /// The password was accepted; a TOTP code or a recovery code must follow.
+    SecondFactorNeeded,
+}
+
+/// How long after the password the second factor may come.
+#[cfg(feature = "ssr")]
+const SECOND_FACTOR_WINDOW_SECS: i64 = 5 * 60;
+
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct PendingSecondFactor {
+    user_id: i32,
+    at: i64,
+}
+
+/// The person signed in on this session, if any.
+#[server(name = CurrentUser, prefix = "/api", endpoint = "accounts/current_user")]
+pub async fn current_user() -> Result<Option<SignedInUser>, PorticoError> {
+    use portico_domain::{accounts::user, policy::Actor};
+    use sea_orm::EntityTrait;
+
+    use super::Role;
+    use crate::server::{answer, current_actor, db};
+
+    answer(async {
+        let actor = current_actor().await?;
+        let role = match &actor {
+            Actor::Anonymous => return Ok(None),
+            Actor::Staff { role, .. } => match role {
+                portico_domain::accounts::StaffRole::Admin => Role::Admin,
+                portico_domain::accounts::StaffRole::Office => Role::Office,
+                portico_domain::accounts::StaffRole::Crew => Role::Crew,
+            },
+            Actor::Contact { .. } => Role::Customer,
+        };
+        let Some(user_id) = actor.user_id() else {
+            return Ok(None);
+        };
+        let person = user::Entity::find_by_id(user_id)
+            .one(&db()?)
+            .await
+            .map_err(portico_domain::DomainError::from)?
+            .ok_or(PorticoError::Unauthenticated)?;
+        Ok(Some(SignedInUser {
+            display_name: person.display_name,
+            email: person.email,
+            role,
+        }))
+    })
+    .await
+}
+
+/// Whether this session is waiting for the second factor (so a reload keeps the step).
+#[server(name = SignInState, prefix = "/api", endpoint = "accounts/sign_in_state")]
+pub async fn awaiting_second_factor() -> Result<bool, PorticoError> {
+    use portico_domain::accounts::session::keys;
+
+    use crate::server::{accounts, answer, session, session_error};
+
+    answer(async {
+        let now = accounts()?.clock.now().timestamp();
+        let pending = session()?
+            .get::<PendingSecondFactor>(keys::PENDING_SECOND_FACTOR)
+            .await
+            .map_err(session_error)?;
+        Ok(pending.is_some_and(|p| now - p.at <= SECOND_FACTOR_WINDOW_SECS))
+    })
+    .await
+}
+
+/// Step one: e-mail and password. Every failure is the same [`PorticoError::SignInRefused`].
+#[server(name = SignInWithPassword, prefix = "/api", endpoint = "accounts/sign_in_password")]
+pub async fn sign_in_with_password(
+    email: String,
+    password: String,
+) -> Result<SignInProgress, PorticoError> {
+    use portico_domain::accounts::{session::keys, sign_in};
+
+    use crate::server::{accounts, answer, db, request_origin, session, session_error};
+
+    answer(async {
+        let accounts = accounts()?;
+        let origin = request_origin();
+        check_address_limit(&accounts, &origin)?;
+        let now = accounts.clock.now();
+        let session = session()?;
+        let outcome =
+            sign_in::check_password(&db()?, &accounts.hasher, now, &email, &password, &origin)
+                .await?;
+        match outcome {
+            Ok(user_id) => {
+                session
+                    .insert(
+                        keys::PENDING_SECOND_FACTOR,
+                        PendingSecondFactor {
+                            user_id,
+                            at: now.timestamp(),
+                        },
+                    )
+                    .await
+                    .map_err(session_error)?;
+                Ok(SignInProgress::SecondFactorNeeded)
+            }
+            Err(sign_in::Refused) => Err(PorticoError::SignInRefused),
+        }
+    })
+    .await
+}
+
+/// Step two: a TOTP code or a recovery code. On success the session gets a new id.
+#[server(name = SignInSecondFactor, prefix = "/api", endpoint = "accounts/sign_in_second_factor")]
+pub async fn sign_in_second_factor(code: String) -> Result<(), PorticoError> {
+    use portico_domain::{
+        accounts::{session::keys, sign_in},
+        audit::{self, AuditAction, AuditEntry},
+        company,
+    };
+
+    use crate::server::{accounts, answer, db, request_origin, session, session_error};
+
+    answer(async {
+        let accounts = accounts()?;
+        let origin = request_origin();
+        check_address_limit(&accounts, &origin)?;
+        let now = accounts.clock.now();
+        let session = session()?;
+        let pending = session
+            .get::<PendingSecondFactor>(keys::PENDING_SECOND_FACTOR)
+            .await
+            .map_err(session_error)?
+            .filter(|p| now.timestamp() - p.at <= SECOND_FACTOR_WINDOW_SECS)
+            .ok_or(PorticoError::SignInExpired)?;
+        let db = db()?;
+        let issuer = company::profile(&db)
+            .await
+            .map(|c| c.name)
+            .unwrap_or_else(|_| "Portico".to_owned());
+        let factor =
+            match sign_in::check_second_factor(&db, now, &issuer, pending.user_id, &code, &origin)
+                .await?
+            {
+                Ok(factor) => factor,
+                Err(sign_in::Refused) => return Err(PorticoError::SignInRefused),
+            };
+        begin_signed_in_session(&session, pending.user_id, now, &origin).await?;
+        audit::record(
+            &db,
+            now,
+            AuditEntry {
+                actor_user_id: Some(pending.user_id),
+                action: AuditAction::SignedIn,
+                subject: format!("user:{}", pending.user_id),
+                origin: &origin,
+                detail: Some(match factor {
+                    sign_in::SecondFactor::Totp => "password and authenticator code".to_owned(),
+                    sign_in::SecondFactor::RecoveryCode => "password and recovery code".to_owned(),
+                }),
+            },
+        )
+        .await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Ends this session on the server; the old cookie is worthless afterwards.
+#[server(name = SignOut, prefix = "/api", endpoint = "accounts/sign_out")]
+pub async fn sign_out() -> Result<(), PorticoError> {
+    use portico_domain::{
+        accounts::session::keys,
+        audit::{self, AuditAction, AuditEntry},
+    };
+
+    use crate::server::{accounts, answer, db, request_origin, session, session_error};
+
+    answer(async {
+        let session = session()?;
+        let user_id = session
+            .get::<i32>(keys::USER_ID)
+            .await
+            .map_err(session_error)?;
+        session.flush().await.map_err(session_error)?;
+        if let Some(user_id) = user_id {
+            audit::record(
+                &db()?,
+                accounts()?.clock.now(),
+                AuditEntry {
+                    actor_user_id: Some(user_id),
+                    action: AuditAction::SignedOut,
+                    subject: "session".to_owned(),
+                    origin: &request_origin(),
+                    detail: None,
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Starts the signed-in session: a new id (the old one is deleted), who, when, from where.
+#[cfg(feature = "ssr")]
+pub(crate) async fn begin_signed_in_session(
+    session: &tower_sessions::Session,
+    user_id: i32,
+    now: chrono::DateTime<chrono::Utc>,
+    origin: &portico_domain::audit::RequestOrigin,
+) -> Result<(), PorticoError> {
+    use portico_domain::accounts::session::keys;
+
+    use crate::server::session_error;
+
+    session.clear().await;
+    session.cycle_id().await.map_err(session_error)?;
+    session
+        .insert(keys::USER_ID, user_id)
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(keys::SIGNED_IN_AT, now.timestamp())
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(keys::LAST_SEEN, now.timestamp())
+        .await
+        .map_err(session_error)?;
+    if let Some(ip) = &origin.ip {
+        session.insert(keys::IP, ip).await.map_err(session_error)?;
+    }
+    if let Some(agent) = &origin.user_agent {
+        session
+            .insert(keys::USER_AGENT, agent)
+            .await
+            .map_err(session_error)?;
+    }
+    Ok(())
+}
+
+/// The per-address limit on sign-in attempts, checked before any password work.
+#[cfg(feature = "ssr")]
+fn check_address_limit(
+    accounts: &crate::server::AccountsContext,
+    origin: &portico_domain::audit::RequestOrigin,
+) -> Result<(), PorticoError> {
+    use governor::clock::{Clock as _, DefaultClock};
+
+    let Some(ip) = origin
+        .ip
+        .as_deref()
+        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
+    else {
+        return Ok(());
+    };
+    accounts
+        .sign_in_limiter
+        .check_key(&ip)
+        .map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            PorticoError::TooManyAttempts {
+                retry_after_secs: wait.as_secs().max(1),
+            }
+        })
+}
+
+/// Only paths on this site are followed after sign-in, never another host.
+pub fn safe_next(next: Option<String>) -> String {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\"))
+        .unwrap_or_else(|| "/".to_owned())
+}
+
+/// Sends the browser to `path` with a full load, so every part of the page sees the new session.
+fn go_to(path: &str) {
+    #[cfg(any(feature = "hydrate", feature = "csr"))]
+    {
+        let _ = window().location().assign(path);
+    }
+    #[cfg(not(any(feature = "hydrate", feature = "csr")))]
+    let _ = path;
+}
+
+/// `/sign-in?next=/somewhere`: e-mail and password, then a code.
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    use leptos_meta::Title;
+    use leptos_router::{components::Redirect, hooks::use_query_map};
+
+    let query = use_query_map();
+    let next = Memo::new(move |_| safe_next(query.read().get("next")));
+    let password_step = ServerAction::<SignInWithPassword>::new();
+    let code_step = ServerAction::<SignInSecondFactor>::new();
+    let restart = ServerAction::<SignOut>::new();
+    let state = Resource::new(
+        move || {
+            (
+                password_step.version().get(),
+                code_step.version().get(),
+                restart.version().get(),
+            )
+        },
+        |_| async move {
+            let user = current_user().await?;
+            let awaiting = awaiting_second_factor().await?;
+            Ok::<_, PorticoError>((user, awaiting))
+        },
+    );
+    Effect::new(move |_| {
+        if matches!(code_step.value().get(), Some(Ok(()))) {
+            go_to(&next.get_untracked());
+        }
+    });
+
+    view! {
+        <Title text="Sign in" />
+        <section class="auth" aria-labelledby="sign-in-title">
+            <h1 id="sign-in-title">"Sign in"</h1>
+            <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match state.await {
+                        Ok((Some(_), _)) => view! { <Redirect path=next.get_untracked() /> }.into_any(),
+                        Ok((None, true)) => view! { <SecondFactorForm action=code_step restart /> }.into_any(),
+                        Ok((None, false)) => view! { <PasswordForm action=password_step /> }.into_any(),
+                        Err(error) => view! {
+                            <p class="notice notice--error" role="alert">{error.to_string()}</p>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn PasswordForm(action: ServerAction<SignInWithPassword>) -> impl IntoView {
+    let pending = action.pending();
+    let error = move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    view! {
+        <ActionForm action attr:class="form" attr:novalidate=true>
+            <p class="form__intro">"Use the e-mail address we sent your invitation to."</p>
+            <div class="field">
+                <label for="sign-in-email">"E-mail address"</label>
+                <input
+                    id="sign-in-email"
+                    name="email"
+                    type="email"
+                    autocomplete="username webauthn"
+                    required
+                    autofocus
+                />
+            </div>
+            <div class="field">
+                <label for="sign-in-password">"Password"</label>
+                <input
+                    id="sign-in-password"
+                    name="password"
+                    type="password"
+                    autocomplete="current-password"
+                    required
+                />
+            </div>
+            {move || error().map(|message| view! {
+                <p class="notice notice--error" role="alert" id="sign-in-error">{message}</p>
+            })}
+            <button type="submit" class="button" disabled=pending>
+                {move || if pending.get() { "Checking…" } else { "Continue" }}
+            </button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn SecondFactorForm(
+    action: ServerAction<SignInSecondFactor>,
+    restart: ServerAction<SignOut>,
+) -> impl IntoView {
+    let pending = action.pending();
+    let error = move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    view! {
+        <ActionForm action attr:class="form" attr:novalidate=true>
+            <div class="field">
+                <label for="sign-in-code">"Code from your authenticator app"</label>
+                <p class="field__hint" id="sign-in-code-hint">
+                    "Six digits. No phone at hand? Enter one of your recovery codes instead."
+                </p>
+                <input
+                    id="sign-in-code"
+                    name="code"
+                    type="text"
+                    autocomplete="one-time-code"
+                    autocapitalize="off"
+                    spellcheck="false"
+                    aria-describedby="sign-in-code-hint"
+                    required
+                    autofocus
+                />
+            </div>
+            {move || error().map(|message| view! {
+                <p class="notice notice--error" role="alert" id="sign-in-error">{message}</p>
+            })}
+            <button type="submit" class="button" disabled=pending>
+                {move || if pending.get() { "Checking…" } else { "Sign in" }}
+            </button>
+        </ActionForm>
+        <ActionForm action=restart attr:class="form__aside">
+            <button type="submit" class="link-button">"Start again"</button>
+        </ActionForm>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/account".into())), "/account");
+        assert_eq!(safe_next(Some("//evil.example/".into())), "/");
+        assert_eq!(safe_next(Some("/\\evil.example".into())), "/");
+        assert_eq!(safe_next(Some("https://evil.example/".into())), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

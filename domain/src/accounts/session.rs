@@ -1,0 +1,109 @@
+//! A person's own sessions: list them, end one, end all. The session store itself (which
+//! writes these rows) lives in the server, over the same table.
+
+pub use super::session_entity as entity;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::DomainError;
+
+/// One active session, as the security page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveSession {
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+pub async fn active_for_user(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    now: DateTime<Utc>,
+) -> Result<Vec<ActiveSession>, DomainError> {
+    Ok(entity::Entity::find()
+        .filter(entity::Column::UserId.eq(user_id))
+        .filter(entity::Column::ExpiresAt.gt(now))
+        .order_by_desc(entity::Column::LastSeenAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| ActiveSession {
+            id: s.id,
+            created_at: s.created_at,
+            last_seen_at: s.last_seen_at,
+            ip: s.ip,
+            user_agent: s.user_agent,
+        })
+        .collect())
+}
+
+/// Ends one of the person's sessions. Another person's session id is "not found".
+pub async fn end_one(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    session_id: &str,
+) -> Result<(), DomainError> {
+    let deleted = entity::Entity::delete_many()
+        .filter(entity::Column::Id.eq(session_id))
+        .filter(entity::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    if deleted.rows_affected == 0 {
+        return Err(DomainError::NotFound("session"));
+    }
+    Ok(())
+}
+
+/// Ends every session of the person, except `keep` (the one asking, when it stays signed in).
+pub async fn end_all(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    keep: Option<&str>,
+) -> Result<u64, DomainError> {
+    let mut query = entity::Entity::delete_many().filter(entity::Column::UserId.eq(user_id));
+    if let Some(keep) = keep {
+        query = query.filter(entity::Column::Id.ne(keep));
+    }
+    Ok(query.exec(db).await?.rows_affected)
+}
+
+/// Names of the values Portico keeps in a session record. The session store copies
+/// `USER_ID`, `LAST_SEEN`, `IP` and `USER_AGENT` into their own columns.
+pub mod keys {
+    /// The signed-in person (absent before sign-in).
+    pub const USER_ID: &str = "user_id";
+    /// Unix seconds of the sign-in, for the absolute timeout.
+    pub const SIGNED_IN_AT: &str = "signed_in_at";
+    /// Unix seconds of the last request that refreshed the session.
+    pub const LAST_SEEN: &str = "last_seen";
+    pub const IP: &str = "ip";
+    pub const USER_AGENT: &str = "user_agent";
+    /// A password was accepted; the second factor is awaited (user id and unix seconds).
+    pub const PENDING_SECOND_FACTOR: &str = "pending_second_factor";
+    /// WebAuthn ceremony state, server-side only.
+    pub const PASSKEY_REGISTRATION: &str = "passkey_registration";
+    pub const PASSKEY_AUTHENTICATION: &str = "passkey_authentication";
+    /// A TOTP secret shown for enrolment, not yet confirmed.
+    pub const TOTP_ENROLMENT: &str = "totp_enrolment";
+}
+
+/// The stored key of a session: SHA-256 of its cookie value, so that reading the table does
+/// not hand out working cookies. The security page uses it as the session's handle too.
+pub fn storage_key(cookie_id: &str) -> String {
+    super::secrets::hash_token(cookie_id)
+}
+
+/// Removes sessions that have expired; run now and then.
+pub async fn delete_expired(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<u64, DomainError> {
+    Ok(entity::Entity::delete_many()
+        .filter(entity::Column::ExpiresAt.lte(now))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

@@ -1,0 +1,644 @@
+//! Accounts: password + second-factor sign-in, sessions, throttling and the request guard,
+//! through the real router on SQLite and PostgreSQL.
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use chrono::{Duration, Utc};
+use portico_app::{accounts::security::SessionView, PorticoError};
+use portico_domain::clock::Clock;
+use portico_domain::{
+    accounts::{password::PasswordHasher, sign_in, totp::TotpSecret, user, StaffRole},
+    audit,
+    clock::ManualClock,
+    DatabaseConnection,
+};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+
+use crate::support::{self, empty_site, form, Browser, Reply};
+
+const PASSWORD: &str = "lantern quarry mosaic velvet";
+
+/// Someone who can sign in with a password and an authenticator app.
+struct Person {
+    id: i32,
+    email: String,
+    totp: TotpSecret,
+    recovery_codes: Vec<String>,
+}
+
+async fn person(
+    db: &DatabaseConnection,
+    clock: &ManualClock,
+    email: &str,
+    role: Option<StaffRole>,
+) -> Person {
+    let now = clock.now();
+    let row = user::ActiveModel {
+        email: Set(email.to_owned()),
+        display_name: Set(format!("Test {email}")),
+        staff_role: Set(role),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("insert user");
+    let hasher = PasswordHasher::new(1).expect("hasher");
+    let hash = hasher.hash(PASSWORD).await.expect("hash");
+    sign_in::save_password_hash(db, now, row.id, &hash)
+        .await
+        .expect("password");
+    let totp = TotpSecret::generate("Portico", email).expect("secret");
+    // Enrolled a while ago: the enrolment code's step is long past.
+    sign_in::save_totp(db, now, row.id, &totp.base32(), now.timestamp() / 30 - 100)
+        .await
+        .expect("totp");
+    let recovery_codes = sign_in::replace_recovery_codes(db, now, row.id)
+        .await
+        .expect("codes");
+    Person {
+        id: row.id,
+        email: email.to_owned(),
+        totp,
+        recovery_codes,
+    }
+}
+
+fn start_clock() -> ManualClock {
+    // A whole step boundary plus a little, so "the next step" is well defined.
+    let now = Utc::now();
+    ManualClock::new(now - Duration::seconds(now.timestamp() % 30) + Duration::seconds(5))
+}
+
+fn error_of(reply: &Reply) -> PorticoError {
+    serde_json::from_slice(&reply.body).unwrap_or_else(|e| {
+        panic!(
+            "a typed error, got {} {:?}: {e}",
+            reply.status,
+            reply.text()
+        )
+    })
+}
+
+async fn password_step(browser: &mut Browser, email: &str, password: &str) -> Reply {
+    browser
+        .call(
+            "/api/accounts/sign_in_password",
+            &form(&[("email", email), ("password", password)]),
+        )
+        .await
+}
+
+async fn code_step(browser: &mut Browser, code: &str) -> Reply {
+    browser
+        .call(
+            "/api/accounts/sign_in_second_factor",
+            &form(&[("code", code)]),
+        )
+        .await
+}
+
+async fn sign_in(browser: &mut Browser, person: &Person, clock: &ManualClock) {
+    let reply = password_step(browser, &person.email, PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let reply = code_step(browser, &person.totp.code_at(clock.now())).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+}
+
+async fn sessions_reply(browser: &mut Browser) -> Reply {
+    browser.call("/api/accounts/my_sessions", "").await
+}
+
+async fn audit_actions(db: &DatabaseConnection) -> Vec<String> {
+    let mut rows = audit::latest(db, 1000).await.expect("audit");
+    rows.reverse();
+    rows.into_iter().map(|row| row.action).collect()
+}
+
+#[tokio::test]
+async fn password_and_totp_sign_in_rotates_the_session_and_sign_out_kills_it() {
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let clock = start_clock();
+        let (_site, root) = empty_site();
+        let app = support::app_with(db, &root, Arc::new(clock.clone()), &[]);
+        let sanne = person(db, &clock, "sanne@deboer.example", None).await;
+
+        let mut browser = Browser::new(&app);
+        // Anonymous: the security page's data is refused with 401.
+        let reply = sessions_reply(&mut browser).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{label}");
+        assert_eq!(error_of(&reply), PorticoError::Unauthenticated);
+
+        // Step one sets a pre-sign-in session cookie with the attributes SECURITY.md asks for.
+        let reply = password_step(&mut browser, "  Sanne@DeBoer.example ", PASSWORD).await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+        assert_eq!(reply.text(), "\"SecondFactorNeeded\"");
+        let set_cookie = browser.last_set_cookie.clone().expect("a session cookie");
+        for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
+            assert!(
+                set_cookie.contains(attribute),
+                "{label}: {set_cookie} lacks {attribute}"
+            );
+        }
+        assert!(!set_cookie.contains("Domain="), "{set_cookie}");
+        let pre_sign_in = browser.cookie.clone().expect("cookie");
+        // 128 random bits, base64url: 22 characters.
+        assert!(pre_sign_in.len() >= format!("{}=", support::SESSION_COOKIE).len() + 22);
+        // Not signed in yet.
+        assert_eq!(
+            sessions_reply(&mut browser).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+
+        // Step two signs in, under a new session id.
+        let reply = code_step(&mut browser, &sanne.totp.code_at(clock.now())).await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+        let signed_in = browser.cookie.clone().expect("cookie");
+        assert_ne!(
+            signed_in, pre_sign_in,
+            "{label}: the session id must change at sign-in"
+        );
+
+        let reply = sessions_reply(&mut browser).await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+        let sessions: Vec<SessionView> = serde_json::from_slice(&reply.body).expect("sessions");
+        assert_eq!(sessions.len(), 1);
+        assert!(sessions[0].current);
+
+        // The pre-sign-in cookie is dead.
+        let mut old = Browser::new(&app);
+        old.cookie = Some(pre_sign_in);
+        assert_eq!(
+            sessions_reply(&mut old).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{label}"
+        );
+
+        // Sign out, then replay the signed-in cookie: 401.
+        let reply = browser.call("/api/accounts/sign_out", "").await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}");
+        assert!(browser.cookie.is_none(), "{label}: the cookie is removed");
+        let mut replay = Browser::new(&app);
+        replay.cookie = Some(signed_in);
+        assert_eq!(
+            sessions_reply(&mut replay).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{label}"
+        );
+
+        let actions = audit_actions(db).await;
+        assert_eq!(actions, vec!["signed_in", "signed_out"], "{label}");
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_totp_code_and_a_recovery_code_work_once() {
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let clock = start_clock();
+        let (_site, root) = empty_site();
+        let app = support::app_with(db, &root, Arc::new(clock.clone()), &[]);
+        let olga = person(db, &clock, "olga@vandijk.example", Some(StaffRole::Office)).await;
+        let code = olga.totp.code_at(clock.now());
+
+        let mut first = Browser::new(&app);
+        assert_eq!(
+            password_step(&mut first, &olga.email, PASSWORD)
+                .await
+                .status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            code_step(&mut first, &code).await.status,
+            StatusCode::OK,
+            "{label}"
+        );
+
+        // The same code on another device, inside the same 30 s: refused.
+        let mut second = Browser::new(&app);
+        assert_eq!(
+            password_step(&mut second, &olga.email, PASSWORD)
+                .await
+                .status,
+            StatusCode::OK
+        );
+        let reply = code_step(&mut second, &code).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNAUTHORIZED,
+            "{label}: TOTP replay"
+        );
+        assert_eq!(error_of(&reply), PorticoError::SignInRefused);
+
+        // A recovery code works once (typed in capitals, with spaces) …
+        clock.advance(Duration::seconds(2)); // the failure above slowed the account for 1 s
+        let recovery = olga.recovery_codes[3].to_uppercase().replace('-', " ");
+        assert_eq!(
+            code_step(&mut second, &recovery).await.status,
+            StatusCode::OK,
+            "{label}"
+        );
+        // … and never again.
+        let mut third = Browser::new(&app);
+        assert_eq!(
+            password_step(&mut third, &olga.email, PASSWORD)
+                .await
+                .status,
+            StatusCode::OK
+        );
+        let reply = code_step(&mut third, &olga.recovery_codes[3]).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNAUTHORIZED,
+            "{label}: recovery code reuse"
+        );
+
+        // The next 30 s step gives a fresh code that works.
+        clock.advance(Duration::seconds(30));
+        let reply = code_step(&mut third, &olga.totp.code_at(clock.now())).await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+
+        let actions = audit_actions(db).await;
+        assert!(
+            actions.contains(&"recovery_code_used".to_owned()),
+            "{label}: {actions:?}"
+        );
+        assert_eq!(
+            actions.iter().filter(|a| *a == "signed_in").count(),
+            3,
+            "{label}: {actions:?}"
+        );
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn refusals_look_the_same_and_lockout_grows_then_locks() {
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let clock = start_clock();
+        let (_site, root) = empty_site();
+        let app = support::app_with(db, &root, Arc::new(clock.clone()), &[]);
+        let pieter = person(db, &clock, "pieter@smit.example", None).await;
+        let mut browser = Browser::new(&app);
+
+        // Unknown e-mail, wrong password and a locked account get the same status and body.
+        let unknown = password_step(&mut browser, "nobody@nowhere.example", PASSWORD).await;
+        let wrong =
+            password_step(&mut browser, &pieter.email, "lantern quarry mosaic velvet!").await;
+        let locked = password_step(&mut browser, &pieter.email, PASSWORD).await; // within 1 s
+        for reply in [&unknown, &wrong, &locked] {
+            assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{label}");
+            assert_eq!(reply.body, unknown.body, "{label}");
+        }
+        assert_eq!(error_of(&unknown), PorticoError::SignInRefused);
+        // A password with one more character is a different password (no truncation).
+        // After the 1 s wait the right password works again and clears the count.
+        clock.advance(Duration::seconds(1));
+        assert_eq!(
+            password_step(&mut browser, &pieter.email, PASSWORD)
+                .await
+                .status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            code_step(&mut browser, &pieter.totp.code_at(clock.now()))
+                .await
+                .status,
+            StatusCode::OK
+        );
+        assert!(
+            portico_domain::accounts::throttle::blocked_until(db, pieter.id, clock.now())
+                .await
+                .expect("throttle")
+                .is_none()
+        );
+
+        // Ten failures in a row, each after its wait: then the account is locked for an hour.
+        let mut attacker = Browser::new(&app);
+        for failure in 1..=10 {
+            let reply =
+                password_step(&mut attacker, &pieter.email, "wrong wrong wrong wrong").await;
+            assert_eq!(
+                reply.status,
+                StatusCode::UNAUTHORIZED,
+                "{label}: failure {failure}"
+            );
+            if failure < 10 {
+                clock.advance(portico_domain::accounts::throttle::delay_after(failure));
+            }
+        }
+        // The right password is refused while locked, with the same answer.
+        clock.advance(Duration::minutes(59));
+        let reply = password_step(&mut attacker, &pieter.email, PASSWORD).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNAUTHORIZED,
+            "{label}: still locked"
+        );
+        assert_eq!(reply.body, unknown.body);
+        clock.advance(Duration::minutes(2));
+        let reply = password_step(&mut attacker, &pieter.email, PASSWORD).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "{label}: the lock has expired"
+        );
+
+        let actions = audit_actions(db).await;
+        assert_eq!(
+            actions.iter().filter(|a| *a == "account_locked").count(),
+            1,
+            "{label}"
+        );
+        assert!(
+            actions.iter().filter(|a| *a == "sign_in_failed").count() >= 13,
+            "{label}: {actions:?}"
+        );
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn sessions_end_when_idle_too_long_or_too_old() {
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let clock = start_clock();
+        let (_site, root) = empty_site();
+        let app = support::app_with(
+            db,
+            &root,
+            Arc::new(clock.clone()),
+            &[("PORTICO_SESSION_IDLE_MINUTES", "30")],
+        );
+        let eva = person(db, &clock, "eva@bakkerijmulder.example", None).await;
+
+        let mut idle = Browser::new(&app);
+        sign_in(&mut idle, &eva, &clock).await;
+        clock.advance(Duration::minutes(29));
+        assert_eq!(
+            sessions_reply(&mut idle).await.status,
+            StatusCode::OK,
+            "{label}"
+        );
+        // That request refreshed the session: another 29 minutes are fine …
+        clock.advance(Duration::minutes(29));
+        assert_eq!(
+            sessions_reply(&mut idle).await.status,
+            StatusCode::OK,
+            "{label}"
+        );
+        // … 31 minutes of silence are not.
+        clock.advance(Duration::minutes(31));
+        assert_eq!(
+            sessions_reply(&mut idle).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{label}: idle"
+        );
+
+        // Active all along, the session still ends 12 hours after sign-in.
+        clock.advance(Duration::seconds(31));
+        let mut busy = Browser::new(&app);
+        sign_in(&mut busy, &eva, &clock).await;
+        let mut lasted = Duration::zero();
+        while sessions_reply(&mut busy).await.status == StatusCode::OK
+            && lasted < Duration::hours(24)
+        {
+            clock.advance(Duration::minutes(20));
+            lasted += Duration::minutes(20);
+        }
+        // 12 h is still fine; the first request after it is not.
+        assert_eq!(
+            lasted,
+            Duration::minutes(12 * 60 + 20),
+            "{label}: absolute timeout"
+        );
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_person_lists_and_ends_their_own_sessions_and_disabling_ends_them_all() {
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let clock = start_clock();
+        let (_site, root) = empty_site();
+        let app = support::app_with(db, &root, Arc::new(clock.clone()), &[]);
+        let ayse = person(db, &clock, "ayse@yilmaz.example", None).await;
+        let lars = person(db, &clock, "lars@studiohendriks.example", None).await;
+
+        let mut phone = Browser::new(&app);
+        phone.client = Some("10.0.0.7:5555".parse().expect("addr"));
+        sign_in(&mut phone, &ayse, &clock).await;
+        clock.advance(Duration::seconds(30));
+        let mut laptop = Browser::new(&app);
+        sign_in(&mut laptop, &ayse, &clock).await;
+        clock.advance(Duration::seconds(30));
+        let mut tablet = Browser::new(&app);
+        sign_in(&mut tablet, &ayse, &clock).await;
+        let mut other_person = Browser::new(&app);
+        sign_in(&mut other_person, &lars, &clock).await;
+
+        let reply = sessions_reply(&mut laptop).await;
+        let sessions: Vec<SessionView> = serde_json::from_slice(&reply.body).expect("sessions");
+        assert_eq!(sessions.len(), 3, "{label}");
+        assert!(sessions[0].current);
+        let phone_session = sessions
+            .iter()
+            .find(|s| s.ip.as_deref() == Some("10.0.0.7"))
+            .expect("the phone's session shows its address");
+
+        // Lars cannot end Ayşe's session: it does not exist for him.
+        let reply = other_person
+            .call(
+                "/api/accounts/end_session",
+                &form(&[("id", &phone_session.id)]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{label}");
+
+        // Ayşe ends the phone's session from the laptop.
+        let reply = laptop
+            .call(
+                "/api/accounts/end_session",
+                &form(&[("id", &phone_session.id)]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+        assert_eq!(
+            sessions_reply(&mut phone).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{label}"
+        );
+
+        // "Sign out everywhere else" keeps only the laptop.
+        let reply = laptop.call("/api/accounts/end_other_sessions", "").await;
+        assert_eq!(reply.text(), "1", "{label}");
+        assert_eq!(
+            sessions_reply(&mut tablet).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{label}"
+        );
+        assert_eq!(
+            sessions_reply(&mut laptop).await.status,
+            StatusCode::OK,
+            "{label}"
+        );
+
+        // Disabling the account ends its sessions.
+        portico_domain::accounts::admin::disable_user(db, clock.now(), lars.id)
+            .await
+            .expect("disable");
+        assert_eq!(
+            sessions_reply(&mut other_person).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{label}"
+        );
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn cross_origin_state_changes_are_refused() {
+    use axum::{body::Body, http::Request};
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let (_site, root) = empty_site();
+        let app = support::app(&test_db.db, &root);
+        let post = |headers: &[(&str, &str)]| {
+            let mut request = Request::post("/api/accounts/sign_in_password")
+                .header("host", "localhost:3000")
+                .header("content-type", "application/x-www-form-urlencoded");
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            request
+                .body(Body::from(form(&[
+                    ("email", "a@b.example"),
+                    ("password", "x"),
+                ])))
+                .expect("request")
+        };
+        for (headers, expected) in [
+            (
+                vec![("origin", "https://evil.example")],
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                vec![("origin", "http://localhost:3001")],
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                vec![
+                    ("sec-fetch-site", "cross-site"),
+                    ("origin", support::ORIGIN),
+                ],
+                StatusCode::FORBIDDEN,
+            ),
+            (vec![("sec-fetch-site", "same-site")], StatusCode::FORBIDDEN),
+            (vec![], StatusCode::FORBIDDEN),
+            (vec![("origin", support::ORIGIN)], StatusCode::UNAUTHORIZED),
+            (
+                vec![("sec-fetch-site", "same-origin")],
+                StatusCode::UNAUTHORIZED,
+            ),
+        ] {
+            let reply = support::send(&app, post(&headers)).await;
+            assert_eq!(
+                reply.status,
+                expected,
+                "{label}: {headers:?}: {}",
+                reply.text()
+            );
+        }
+        // Reading stays open: a GET page needs no Origin.
+        let reply = support::send(&app, support::get("/sign-in")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}");
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn one_address_gets_a_limited_number_of_attempts() {
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let clock = start_clock();
+        let (_site, root) = empty_site();
+        let app = support::app_with(
+            db,
+            &root,
+            Arc::new(clock.clone()),
+            &[("PORTICO_SIGN_IN_ATTEMPTS_PER_MINUTE", "3")],
+        );
+        let mut browser = Browser::new(&app);
+        browser.client = Some("192.0.2.10:4000".parse().expect("addr"));
+        for attempt in 1..=3 {
+            let reply = password_step(
+                &mut browser,
+                &format!("x{attempt}@nowhere.example"),
+                PASSWORD,
+            )
+            .await;
+            assert_eq!(
+                reply.status,
+                StatusCode::UNAUTHORIZED,
+                "{label}: attempt {attempt}"
+            );
+        }
+        let reply = password_step(&mut browser, "x4@nowhere.example", PASSWORD).await;
+        assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS, "{label}");
+        assert!(reply.header("retry-after").is_some(), "{label}");
+        assert!(matches!(
+            error_of(&reply),
+            PorticoError::TooManyAttempts { .. }
+        ));
+        // Another address is not affected.
+        browser.client = Some("192.0.2.11:4000".parse().expect("addr"));
+        let reply = password_step(&mut browser, "x5@nowhere.example", PASSWORD).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{label}");
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_accounts_migration_upgrades_a_foundation_database_with_data() {
+    use portico_migrations::{Migrator, MigratorTrait};
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    for test_db in support::fresh_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        Migrator::up(db, Some(1)).await.expect("foundation only");
+        // The foundation schema had no webauthn_handle; the seed must not need it here, so
+        // insert a person with plain SQL as the old version would have.
+        use sea_orm::ConnectionTrait;
+        db.execute_unprepared(
+            "INSERT INTO users (email, display_name, staff_role, created_at) \
+             VALUES ('old@vandijk.example', 'Old Timer', 'office', '2026-11-01 09:00:00+00:00')",
+        )
+        .await
+        .expect("old row");
+        Migrator::up(db, None).await.expect("the rest");
+        let people = user::Entity::find().all(db).await.expect("users");
+        assert_eq!(people.len(), 1, "{label}");
+        assert_eq!(people[0].email, "old@vandijk.example");
+        assert_eq!(people[0].webauthn_handle, None);
+        assert_eq!(
+            portico_domain::accounts::session::entity::Entity::find()
+                .count(db)
+                .await
+                .expect("sessions"),
+            0,
+            "{label}"
+        );
+        test_db.finish().await;
+    }
+}
