@@ -10,7 +10,7 @@ use sea_orm::{
 };
 
 use crate::{
-    accounts::{contact, user, ContactScope, StaffRole},
+    accounts::{contact, sign_in, user, ContactScope, StaffRole},
     company,
     customers::{entity as customer, CustomerKind},
     jobs::{entity as job, JobStatus},
@@ -19,6 +19,23 @@ use crate::{
 
 /// The demo company's name, as shown in the header.
 pub const DEMO_COMPANY_NAME: &str = "Van Dijk Verhuizingen";
+
+/// Every demo person signs in with this password …
+pub const DEMO_PASSWORD: &str = "demo moving day 2026";
+/// … and this TOTP secret (add it to an authenticator app, or run `portico demo-code`).
+/// Published in the README: demo data only, never a real account.
+pub const DEMO_TOTP_SECRET: &str = "PORTICODEMOTOTPSECRETFORDEMOONLY";
+
+/// Extra contacts: (name, e-mail, index of the customer in `CUSTOMERS`, scope).
+/// Joost only views his family's move; Pieter also pays for the bakery, so he has two accounts.
+const EXTRA_CONTACTS: &[(&str, &str, usize, ContactScope)] = &[(
+    "Joost de Boer",
+    "joost@deboer.example",
+    0,
+    ContactScope::Viewer,
+)];
+const SECOND_ACCOUNTS: &[(&str, usize, ContactScope)] =
+    &[("pieter@smit.example", 2, ContactScope::Payer)];
 
 /// What the seed created, for the start-up message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,11 +158,16 @@ pub async fn seed_demo_if_empty<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    if !is_empty(db).await? {
+        return Ok(None);
+    }
+    // One argon2 hash for everyone (same password), computed before the transaction.
+    let password_hash = crate::accounts::password::hash_once(DEMO_PASSWORD).await?;
     let txn = db.begin().await?;
     if !is_empty(&txn).await? {
         return Ok(None);
     }
-    let summary = insert_demo(&txn, now).await?;
+    let summary = insert_demo(&txn, now, &password_hash).await?;
     txn.commit().await?;
     Ok(Some(summary))
 }
@@ -153,6 +175,7 @@ where
 async fn insert_demo(
     txn: &impl ConnectionTrait,
     now: DateTime<Utc>,
+    password_hash: &str,
 ) -> Result<SeedSummary, DomainError> {
     company::entity::ActiveModel {
         name: Set(DEMO_COMPANY_NAME.to_owned()),
@@ -165,9 +188,15 @@ async fn insert_demo(
     .insert(txn)
     .await?;
 
+    let mut crew = Vec::new();
     for (name, email, role) in STAFF {
-        insert_user(txn, name, email, Some(*role), now).await?;
+        let person = insert_user(txn, name, email, Some(*role), now, password_hash).await?;
+        if *role == StaffRole::Crew {
+            crew.push(person.id);
+        }
     }
+    let mut accounts = Vec::new();
+    let mut first_job = None;
 
     let today = now.date_naive();
     let mut job_count = 0;
@@ -183,7 +212,9 @@ async fn insert_demo(
         }
         .insert(txn)
         .await?;
-        let person = insert_user(txn, contact_name, contact_email, None, now).await?;
+        accounts.push(account.id);
+        let person =
+            insert_user(txn, contact_name, contact_email, None, now, password_hash).await?;
         contact::ActiveModel {
             customer_id: Set(account.id),
             user_id: Set(person.id),
@@ -195,7 +226,7 @@ async fn insert_demo(
 
         for (status, day_offset, origin, destination) in demo.jobs {
             job_count += 1;
-            job::ActiveModel {
+            let job = job::ActiveModel {
                 reference: Set(format!("MV-{}-{job_count:04}", today.format("%Y"))),
                 customer_id: Set(account.id),
                 status: Set(*status),
@@ -208,6 +239,35 @@ async fn insert_demo(
             }
             .insert(txn)
             .await?;
+            first_job.get_or_insert(job.id);
+        }
+    }
+
+    let mut contacts: Vec<String> = CUSTOMERS.iter().map(|c| c.contact.1.to_owned()).collect();
+    for (name, email, customer, scope) in EXTRA_CONTACTS {
+        let person = insert_user(txn, name, email, None, now, password_hash).await?;
+        add_contact(txn, accounts.get(*customer).copied(), person.id, *scope).await?;
+        contacts.push(format!("{email} ({})", scope_name(*scope)));
+    }
+    for (email, customer, scope) in SECOND_ACCOUNTS {
+        if let Some(person) = crate::accounts::sign_in::find_user_by_email(txn, email).await? {
+            add_contact(txn, accounts.get(*customer).copied(), person.id, *scope).await?;
+            contacts.push(format!(
+                "{email} (also {} of {})",
+                scope_name(*scope),
+                CUSTOMERS[*customer].name
+            ));
+        }
+    }
+    // Today's move goes out with two of the crew.
+    if let Some(job_id) = first_job {
+        for user_id in crew.iter().take(2) {
+            crate::jobs::crew_assignment::ActiveModel {
+                job_id: Set(job_id),
+                user_id: Set(*user_id),
+            }
+            .insert(txn)
+            .await?;
         }
     }
 
@@ -217,7 +277,7 @@ async fn insert_demo(
             .iter()
             .map(|(_, email, role)| ((*email).to_owned(), *role))
             .collect(),
-        contacts: CUSTOMERS.iter().map(|c| c.contact.1.to_owned()).collect(),
+        contacts,
         customers: CUSTOMERS.len(),
         jobs: job_count,
     })
@@ -229,8 +289,9 @@ async fn insert_user(
     email: &str,
     role: Option<StaffRole>,
     now: DateTime<Utc>,
+    password_hash: &str,
 ) -> Result<user::Model, DomainError> {
-    Ok(user::ActiveModel {
+    let person = user::ActiveModel {
         email: Set(email.to_owned()),
         display_name: Set(name.to_owned()),
         staff_role: Set(role),
@@ -239,7 +300,36 @@ async fn insert_user(
         ..Default::default()
     }
     .insert(txn)
-    .await?)
+    .await?;
+    sign_in::save_password_hash(txn, now, person.id, password_hash).await?;
+    sign_in::save_totp(txn, now, person.id, DEMO_TOTP_SECRET, 0).await?;
+    Ok(person)
+}
+
+async fn add_contact(
+    txn: &impl ConnectionTrait,
+    customer_id: Option<i32>,
+    user_id: i32,
+    scope: ContactScope,
+) -> Result<(), DomainError> {
+    let customer_id = customer_id.ok_or(DomainError::NotFound("demo customer"))?;
+    contact::ActiveModel {
+        customer_id: Set(customer_id),
+        user_id: Set(user_id),
+        scope: Set(scope),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+fn scope_name(scope: ContactScope) -> &'static str {
+    match scope {
+        ContactScope::Owner => "owner",
+        ContactScope::Payer => "payer",
+        ContactScope::Viewer => "viewer",
+    }
 }
 
 fn shift(day: NaiveDate, offset: i64) -> NaiveDate {

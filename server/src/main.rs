@@ -25,6 +25,8 @@ enum Command {
     Migrate,
     /// Fill an empty database with the demo moving company and exit.
     SeedDemo,
+    /// Print the current authenticator code of the demo people (demo data only).
+    DemoCode,
 }
 
 #[tokio::main]
@@ -48,9 +50,14 @@ async fn main() -> ExitCode {
 }
 
 async fn run(command: Command, config: Config) -> Result<(), startup::StartupError> {
+    if let Command::DemoCode = command {
+        println!("{}", startup::demo_code(chrono::Utc::now())?);
+        return Ok(());
+    }
     startup::init_tracing(&config)?;
     let db = startup::open_database(&config).await?;
     match command {
+        Command::DemoCode => Ok(()),
         Command::Migrate => {
             println!("Migrations applied.");
             Ok(())

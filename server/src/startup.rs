@@ -5,7 +5,7 @@ use std::{net::SocketAddr, path::Path, str::FromStr};
 
 use portico_app::server::{AccountsContext, SessionSettings};
 use portico_domain::{
-    accounts::{password::PasswordHasher, session},
+    accounts::{password::PasswordHasher, session, totp::TotpSecret},
     clock::{SharedClock, SystemClock},
     db::{self, Backend},
     seed::{self, SeedSummary},
@@ -159,6 +159,17 @@ pub async fn seed_demo(db: &DatabaseConnection) -> Result<Option<SeedSummary>, S
         .map_err(|e| StartupError::Seed(e.to_string()))
 }
 
+/// The demo people's current authenticator code, and how long it stays valid.
+pub fn demo_code(now: chrono::DateTime<chrono::Utc>) -> Result<String, StartupError> {
+    let secret = TotpSecret::from_base32(seed::DEMO_TOTP_SECRET, seed::DEMO_COMPANY_NAME, "demo")
+        .map_err(|e| StartupError::Accounts(e.to_string()))?;
+    let left = 30 - now.timestamp().rem_euclid(30);
+    Ok(format!(
+        "{}  (the demo code for every demo person; valid for {left} more s)",
+        secret.code_at(now)
+    ))
+}
+
 /// What the console shows after seeding, so a newcomer knows whom the demo holds.
 pub fn describe_seed(summary: &SeedSummary) -> String {
     let staff = summary
@@ -174,11 +185,15 @@ pub fn describe_seed(summary: &SeedSummary) -> String {
         .collect::<Vec<_>>()
         .join("\n");
     format!(
-        "Demo data: {} with {} staff, {} customers and {} jobs.\n  Staff:\n{staff}\n  Customer contacts:\n{contacts}",
+        "Demo data: {} with {} staff, {} customers and {} jobs.\n  Staff:\n{staff}\n  Customer contacts:\n{contacts}\n\
+         Sign in as any of them with the password \"{}\" and the code from `portico demo-code`\n\
+         (or add the TOTP secret {} to an authenticator app).",
         summary.company,
         summary.staff.len(),
         summary.customers,
         summary.jobs,
+        seed::DEMO_PASSWORD,
+        seed::DEMO_TOTP_SECRET,
     )
 }
 

@@ -109,6 +109,14 @@ impl PasswordHasher {
     }
 }
 
+/// One hash off the async runtime, without a hasher (the demo seed uses it once).
+pub async fn hash_once(password: &str) -> Result<String, DomainError> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || hash_blocking(&password))
+        .await
+        .map_err(|e| DomainError::Internal(format!("hashing task failed: {e}")))?
+}
+
 fn argon2() -> Result<Argon2<'static>, DomainError> {
     let params = Params::new(19_456, 2, 1, None)
         .map_err(|e| DomainError::Internal(format!("argon2 parameters: {e}")))?;

@@ -642,3 +642,44 @@ async fn the_accounts_migration_upgrades_a_foundation_database_with_data() {
         test_db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn demo_people_sign_in_with_the_documented_password_and_secret() {
+    use portico_domain::seed;
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let clock = start_clock();
+        seed::seed_demo_if_empty(db, clock.now())
+            .await
+            .expect("seed");
+        let (_site, root) = empty_site();
+        let app = support::app_with(db, &root, Arc::new(clock.clone()), &[]);
+        let secret =
+            TotpSecret::from_base32(seed::DEMO_TOTP_SECRET, "demo", "demo").expect("secret");
+        for (email, role) in [
+            ("anna@vandijk.example", "Admin"),
+            ("cees@vandijk.example", "Crew"),
+            ("joost@deboer.example", "Customer"),
+        ] {
+            let mut browser = Browser::new(&app);
+            let reply = password_step(&mut browser, email, seed::DEMO_PASSWORD).await;
+            assert_eq!(reply.status, StatusCode::OK, "{label}: {email}");
+            let reply = code_step(&mut browser, &secret.code_at(clock.now())).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::OK,
+                "{label}: {email}: {}",
+                reply.text()
+            );
+            let reply = browser.call("/api/accounts/current_user", "").await;
+            let user: Option<portico_app::accounts::SignedInUser> =
+                serde_json::from_slice(&reply.body).expect("user");
+            let user = user.expect("signed in");
+            assert_eq!(user.email, email);
+            assert_eq!(format!("{:?}", user.role), role, "{label}");
+            // Each code works once per person; the next person's code is fine (own last step).
+        }
+        test_db.finish().await;
+    }
+}
