@@ -24,6 +24,8 @@ pub enum PorticoError {
     /// The second step came too late or without a first step.
     #[error("Your sign-in took too long or was interrupted. Please start again.")]
     SignInExpired,
+    #[error("That passkey was not accepted. Try again, or sign in with your password and code.")]
+    PasskeyRefused,
     #[error("Too many attempts from your network. Try again in {retry_after_secs} seconds.")]
     TooManyAttempts { retry_after_secs: u64 },
     #[error("{0}")]
@@ -44,7 +46,10 @@ impl PorticoError {
     pub fn status(&self) -> u16 {
         match self {
             Self::NotFound => 404,
-            Self::Unauthenticated | Self::SignInRefused | Self::SignInExpired => 401,
+            Self::Unauthenticated
+            | Self::SignInRefused
+            | Self::SignInExpired
+            | Self::PasskeyRefused => 401,
             Self::Forbidden => 403,
             Self::TooManyAttempts { .. } => 429,
             Self::Conflict(_) => 409,

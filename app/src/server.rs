@@ -9,7 +9,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 use portico_domain::{
-    accounts::{actor::actor_for, password::PasswordHasher, session::keys},
+    accounts::{actor::actor_for, passkey::Passkeys, password::PasswordHasher, session::keys},
     audit::RequestOrigin,
     clock::SharedClock,
     policy::{self, Action, Actor, Decision},
@@ -38,6 +38,8 @@ pub struct AccountsContext {
     pub sign_in_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     /// Demo mode: the "Outgoing mail" page is shown.
     pub demo: bool,
+    /// The WebAuthn relying party (from the public URL).
+    pub passkeys: Passkeys,
 }
 
 impl AccountsContext {
@@ -48,6 +50,7 @@ impl AccountsContext {
         sessions: SessionSettings,
         attempts_per_minute: u32,
         demo: bool,
+        passkeys: Passkeys,
     ) -> Self {
         let per_minute = NonZeroU32::new(attempts_per_minute).unwrap_or(NonZeroU32::MIN);
         Self {
@@ -56,6 +59,7 @@ impl AccountsContext {
             sessions,
             sign_in_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
             demo,
+            passkeys,
         }
     }
 }

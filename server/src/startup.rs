@@ -5,7 +5,7 @@ use std::{net::SocketAddr, path::Path, str::FromStr};
 
 use portico_app::server::{AccountsContext, SessionSettings};
 use portico_domain::{
-    accounts::{password::PasswordHasher, session, totp::TotpSecret},
+    accounts::{passkey::Passkeys, password::PasswordHasher, session, totp::TotpSecret},
     clock::{SharedClock, SystemClock},
     db::{self, Backend},
     seed::{self, SeedSummary},
@@ -65,6 +65,8 @@ pub fn app_state(
         },
         config.sign_in_attempts_per_minute,
         config.demo,
+        Passkeys::new(&config.public_url, "Portico")
+            .map_err(|e| StartupError::Accounts(format!("PORTICO_PUBLIC_URL: {e}")))?,
     );
     Ok(AppState {
         watch_reload_port: config.leptos_watch.then_some(leptos_options.reload_port),

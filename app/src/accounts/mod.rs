@@ -1,5 +1,6 @@
 //! Accounts in the app: who is signed in, signing in and out, and the pages for it.
 
+pub mod passkeys;
 pub mod security;
 pub mod sign_in;
 

@@ -172,6 +172,7 @@ pub fn SecurityPage() -> impl IntoView {
         <Title text="Security" />
         <section class="account" aria-labelledby="security-title">
             <h1 id="security-title">"Security"</h1>
+            <super::passkeys::PasskeyManager />
             <h2>"Where you are signed in"</h2>
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -186,6 +187,7 @@ pub fn SecurityPage() -> impl IntoView {
             </Suspense>
         </section>
     }
+    .into_any()
 }
 
 #[component]

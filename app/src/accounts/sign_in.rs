@@ -250,7 +250,7 @@ pub(crate) async fn begin_signed_in_session(
 
 /// The per-address limit on sign-in attempts, checked before any password work.
 #[cfg(feature = "ssr")]
-fn check_address_limit(
+pub(crate) fn check_address_limit(
     accounts: &crate::server::AccountsContext,
     origin: &portico_domain::audit::RequestOrigin,
 ) -> Result<(), PorticoError> {
@@ -330,7 +330,10 @@ pub fn SignInPage() -> impl IntoView {
                     match state.await {
                         Ok((Some(_), _)) => view! { <Redirect path=next.get_untracked() /> }.into_any(),
                         Ok((None, true)) => view! { <SecondFactorForm action=code_step restart /> }.into_any(),
-                        Ok((None, false)) => view! { <PasswordForm action=password_step /> }.into_any(),
+                        Ok((None, false)) => view! {
+                            <PasswordForm action=password_step />
+                            <super::passkeys::PasskeySignIn on_signed_in=Callback::new(move |()| go_to(&next.get_untracked())) />
+                        }.into_any(),
                         Err(error) => view! {
                             <p class="notice notice--error" role="alert">{error.to_string()}</p>
                         }.into_any(),

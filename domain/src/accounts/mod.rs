@@ -6,6 +6,7 @@ pub mod admin;
 pub mod contact;
 pub mod invitation;
 pub mod passkey;
+pub mod passkey_entity;
 pub mod password;
 pub mod password_credential;
 pub mod password_reset;

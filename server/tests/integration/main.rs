@@ -8,4 +8,5 @@ mod support;
 
 mod accounts;
 mod foundation;
+mod passkeys;
 mod startup;

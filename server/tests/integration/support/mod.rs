@@ -271,3 +271,14 @@ pub fn form(pairs: &[(&str, &str)]) -> String {
         .extend_pairs(pairs)
         .finish()
 }
+
+/// A server-function call with a JSON body (functions declared with `input = Json`).
+pub fn call_json(path: &str, body: &serde_json::Value) -> Request<Body> {
+    Request::post(path)
+        .header("host", "localhost:3000")
+        .header("origin", ORIGIN)
+        .header("content-type", "application/json")
+        .header("accept", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
