@@ -52,6 +52,8 @@ pub fn Layout(children: Children) -> impl IntoView {
                         {move || Suspend::new(async move {
                             match user.await {
                                 Ok(Some(person)) => view! {
+                                    {person.is_office().then(|| view! { <A href="/staff/invitations">"Invitations"</A> })}
+                                    {person.sees_outgoing_mail.then(|| view! { <A href="/staff/outgoing-mail">"Outgoing mail"</A> })}
                                     <A href="/account/security" attr:class="site-nav__account">
                                         <span class="visually-hidden">"Security settings for "</span>
                                         {person.display_name}

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod company;
 pub mod error;
 mod layout;
+pub mod mail;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod security;
@@ -20,7 +21,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
 };
 
 pub use error::PorticoError;
@@ -76,6 +77,31 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("account"), StaticSegment("security"))
                         view=accounts::security::SecurityPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("invitation"), ParamSegment("token"))
+                        view=accounts::invitations::InvitationPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("staff"), StaticSegment("invitations"))
+                        view=accounts::invitations::InvitationsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("staff"), StaticSegment("outgoing-mail"))
+                        view=mail::OutgoingMailPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=StaticSegment("forgot-password")
+                        view=accounts::reset::ForgotPasswordPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("reset-password"), ParamSegment("token"))
+                        view=accounts::reset::ResetPasswordPage
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -40,6 +40,19 @@ pub struct AccountsContext {
     pub demo: bool,
     /// The WebAuthn relying party (from the public URL).
     pub passkeys: Passkeys,
+    /// The public URL, for links in e-mails (no trailing slash).
+    pub public_url: String,
+    /// Wakes the mail sender after something was put in the outbox (absent without SMTP).
+    pub mail_wake: Option<Arc<tokio::sync::Notify>>,
+}
+
+impl AccountsContext {
+    /// Tells the mail sender that the outbox has something new.
+    pub fn mail_waiting(&self) {
+        if let Some(wake) = &self.mail_wake {
+            wake.notify_one();
+        }
+    }
 }
 
 impl AccountsContext {
@@ -51,6 +64,7 @@ impl AccountsContext {
         attempts_per_minute: u32,
         demo: bool,
         passkeys: Passkeys,
+        public_url: &str,
     ) -> Self {
         let per_minute = NonZeroU32::new(attempts_per_minute).unwrap_or(NonZeroU32::MIN);
         Self {
@@ -60,6 +74,8 @@ impl AccountsContext {
             sign_in_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
             demo,
             passkeys,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            mail_wake: None,
         }
     }
 }

@@ -14,6 +14,7 @@
 pub mod assets;
 pub mod config;
 pub mod health;
+pub mod mailer;
 pub mod requests;
 pub mod router;
 pub mod sessions;

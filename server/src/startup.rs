@@ -67,6 +67,7 @@ pub fn app_state(
         config.demo,
         Passkeys::new(&config.public_url, "Portico")
             .map_err(|e| StartupError::Accounts(format!("PORTICO_PUBLIC_URL: {e}")))?,
+        config.public_url.as_str(),
     );
     Ok(AppState {
         watch_reload_port: config.leptos_watch.then_some(leptos_options.reload_port),
@@ -214,7 +215,17 @@ pub async fn serve(config: &Config, db: DatabaseConnection) -> Result<(), Startu
         db.clone(),
         clock.clone(),
     )?;
-    spawn_session_cleanup(db.clone(), clock);
+    spawn_session_cleanup(db.clone(), clock.clone());
+    let mut state = state;
+    match &config.smtp_url {
+        Some(url) => {
+            let mailer = crate::mailer::Mailer::new(db.clone(), clock, url, &config.mail_from)
+                .map_err(|e| StartupError::Accounts(e.to_string()))?;
+            state.accounts.mail_wake = Some(mailer.wake());
+            mailer.spawn();
+        }
+        None => tracing::info!("no PORTICO_SMTP_URL: mail stays in the outbox"),
+    }
     let pkg = crate::router::pkg_dir(&state.leptos_options);
     tokio::task::spawn_blocking(move || match crate::assets::precompress_dir(&pkg) {
         Ok(written) => tracing::info!(written, dir = %pkg.display(), "assets precompressed"),

@@ -1,6 +1,9 @@
 //! Accounts in the app: who is signed in, signing in and out, and the pages for it.
 
+pub mod factors;
+pub mod invitations;
 pub mod passkeys;
+pub mod reset;
 pub mod security;
 pub mod sign_in;
 
@@ -22,6 +25,14 @@ pub struct SignedInUser {
     pub display_name: String,
     pub email: String,
     pub role: Role,
+    /// Office and admin in demo mode see the "Outgoing mail" page.
+    pub sees_outgoing_mail: bool,
+}
+
+impl SignedInUser {
+    pub fn is_office(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Office)
+    }
 }
 
 /// Sends an anonymous visitor to the sign-in page, to come back here afterwards.

@@ -173,6 +173,7 @@ pub fn SecurityPage() -> impl IntoView {
         <section class="account" aria-labelledby="security-title">
             <h1 id="security-title">"Security"</h1>
             <super::passkeys::PasskeyManager />
+            <super::factors::FactorsSection />
             <h2>"Where you are signed in"</h2>
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
                 {move || Suspend::new(async move {

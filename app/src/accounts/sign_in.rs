@@ -52,10 +52,13 @@ pub async fn current_user() -> Result<Option<SignedInUser>, PorticoError> {
             .await
             .map_err(portico_domain::DomainError::from)?
             .ok_or(PorticoError::Unauthenticated)?;
+        let sees_outgoing_mail =
+            matches!(role, Role::Admin | Role::Office) && crate::server::accounts()?.demo;
         Ok(Some(SignedInUser {
             display_name: person.display_name,
             email: person.email,
             role,
+            sees_outgoing_mail,
         }))
     })
     .await
@@ -384,6 +387,7 @@ fn PasswordForm(action: ServerAction<SignInWithPassword>) -> impl IntoView {
             <button type="submit" class="button" disabled=pending>
                 {move || if pending.get() { "Checking…" } else { "Continue" }}
             </button>
+            <p class="form__aside"><a href="/forgot-password">"Forgot your password?"</a></p>
         </ActionForm>
     }
 }

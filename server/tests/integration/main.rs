@@ -8,5 +8,6 @@ mod support;
 
 mod accounts;
 mod foundation;
+mod invitations;
 mod passkeys;
 mod startup;

@@ -282,3 +282,69 @@ pub fn call_json(path: &str, body: &serde_json::Value) -> Request<Body> {
         .body(Body::from(body.to_string()))
         .unwrap()
 }
+
+/// A real SMTP server on a free local port that keeps every message it accepts: enough of
+/// RFC 5321 for lettre (EHLO, MAIL, RCPT, DATA, QUIT).
+pub async fn smtp_sink() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind sink");
+    let port = listener.local_addr().expect("addr").port();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let (mut in_data, mut message) = (false, String::new());
+                let _ = write.write_all(b"220 sink ESMTP\r\n").await;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if in_data {
+                        if line == "." {
+                            in_data = false;
+                            let _ = tx.send(std::mem::take(&mut message));
+                            let _ = write.write_all(b"250 OK queued\r\n").await;
+                        } else {
+                            message.push_str(line.strip_prefix('.').unwrap_or(&line));
+                            message.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" => b"250-sink\r\n250 8BITMIME\r\n",
+                        "DATA" => {
+                            in_data = true;
+                            b"354 go ahead\r\n"
+                        }
+                        "QUIT" => {
+                            let _ = write.write_all(b"221 bye\r\n").await;
+                            break;
+                        }
+                        _ => b"250 OK\r\n",
+                    };
+                    let _ = write.write_all(reply).await;
+                }
+            });
+        }
+    });
+    (port, rx)
+}
+
+/// The first `/{path}/<token>` link in the newest outbox message to `to`.
+pub async fn link_in_outbox(db: &DatabaseConnection, to: &str, path: &str) -> String {
+    let mail = portico_domain::mail::latest(db, 100)
+        .await
+        .expect("outbox")
+        .into_iter()
+        .find(|m| m.to_address == to)
+        .unwrap_or_else(|| panic!("no mail to {to}"));
+    let marker = format!("/{path}/");
+    let start = mail.body_text.find(&marker).expect("a link in the mail") + marker.len();
+    mail.body_text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
