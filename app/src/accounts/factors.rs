@@ -87,7 +87,9 @@ pub(crate) async fn check_enrolment(
         .await
         .map_err(session_error)?
         .filter(|p| p.user_id == user_id)
-        .ok_or(PorticoError::SignInExpired)?;
+        .ok_or_else(|| {
+            PorticoError::Conflict("That step has expired. Please start it again.".to_owned())
+        })?;
     let secret = TotpSecret::from_base32(&pending.secret, "Portico", "enrolment")?;
     let step = secret
         .accept(code, accounts()?.clock.now(), None)

@@ -465,7 +465,9 @@ pub async fn invitation_passkey_finish(
             .await
             .map_err(session_error)?
             .filter(|(for_user, _)| *for_user == person.id)
-            .ok_or(PorticoError::SignInExpired)?;
+            .ok_or_else(|| {
+                PorticoError::Conflict("That step has expired. Please start it again.".to_owned())
+            })?;
         let accounts = accounts()?;
         let now = accounts.clock.now();
         let name = if name.trim().is_empty() {
@@ -560,7 +562,9 @@ pub async fn invitation_confirm_totp(
             .await
             .map_err(session_error)?
             .filter(|p| p.user_id == person.id)
-            .ok_or(PorticoError::SignInExpired)?;
+            .ok_or_else(|| {
+                PorticoError::Conflict("That step has expired. Please start it again.".to_owned())
+            })?;
         let (secret, step) = super::factors::check_enrolment(person.id, &code).await?;
         let now = accounts()?.clock.now();
         let db_err = portico_domain::DomainError::from;
@@ -678,7 +682,7 @@ pub fn InvitationPage() -> impl IntoView {
                                 <p>"Ask us for a new invitation: reply to the e-mail, or use the contact details below."</p>
                             </div>
                         }.into_any(),
-                        Err(error) => view! { <p class="notice notice--error" role="alert">{error.to_string()}</p> }.into_any(),
+                        Err(error) => view! { <crate::accounts::ErrorView error /> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -843,8 +847,7 @@ pub fn InvitationsPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match customers.await {
-                        Err(PorticoError::Unauthenticated) => view! { <super::SignInRedirect /> }.into_any(),
-                        Err(error) => view! { <p class="notice notice--error" role="alert">{error.to_string()}</p> }.into_any(),
+                        Err(error) => view! { <crate::accounts::ErrorView error /> }.into_any(),
                         Ok(customers) => view! {
                             <ActionForm action=invite attr:class="form card">
                                 <h2>"Invite someone"</h2>
@@ -922,7 +925,7 @@ pub fn InvitationsPage() -> impl IntoView {
                                 }).collect_view()}
                             </ul>
                         }.into_any(),
-                        Err(error) => view! { <p class="notice notice--error" role="alert">{error.to_string()}</p> }.into_any(),
+                        Err(error) => view! { <crate::accounts::ErrorView error /> }.into_any(),
                     }
                 })}
             </Suspense>

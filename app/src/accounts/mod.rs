@@ -63,3 +63,23 @@ fn urlencoding_path(path: &str) -> String {
         })
         .collect()
 }
+
+/// What a page shows when its data was refused: an anonymous visitor goes to sign-in (and
+/// comes back); anything else is a notice, and the server-rendered page carries the error's
+/// status (403, 404 …) rather than 200.
+#[leptos::component]
+pub fn ErrorView(error: crate::PorticoError) -> impl leptos::IntoView {
+    use leptos::prelude::*;
+
+    if error == crate::PorticoError::Unauthenticated {
+        return view! { <SignInRedirect /> }.into_any();
+    }
+    #[cfg(feature = "ssr")]
+    if let (Some(response), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(error.status()),
+    ) {
+        response.set_status(status);
+    }
+    view! { <p class="notice notice--error" role="alert">{error.to_string()}</p> }.into_any()
+}

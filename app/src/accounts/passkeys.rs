@@ -198,7 +198,9 @@ pub async fn passkey_registration_finish(
             .await
             .map_err(session_error)?
             .filter(|(for_user, _)| *for_user == user_id)
-            .ok_or(PorticoError::SignInExpired)?;
+            .ok_or_else(|| {
+                PorticoError::Conflict("That step has expired. Please start it again.".to_owned())
+            })?;
         let accounts = accounts()?;
         let now = accounts.clock.now();
         let db = db()?;
@@ -227,7 +229,11 @@ pub async fn passkey_registration_finish(
             )),
             Err(refusal) => {
                 tracing::info!(?refusal, "passkey registration refused");
-                Err(PorticoError::PasskeyRefused)
+                Err(PorticoError::Invalid {
+                    field: "passkey".to_owned(),
+                    message: "Your device's answer could not be verified. Please try again."
+                        .to_owned(),
+                })
             }
         }
     })

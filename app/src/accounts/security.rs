@@ -179,10 +179,7 @@ pub fn SecurityPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match sessions.await {
                         Ok(list) => view! { <SessionList list end_one end_others /> }.into_any(),
-                        Err(PorticoError::Unauthenticated) => view! { <crate::accounts::SignInRedirect /> }.into_any(),
-                        Err(error) => view! {
-                            <p class="notice notice--error" role="alert">{error.to_string()}</p>
-                        }.into_any(),
+                        Err(error) => view! { <crate::accounts::ErrorView error /> }.into_any(),
                     }
                 })}
             </Suspense>

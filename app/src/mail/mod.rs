@@ -86,8 +86,7 @@ pub fn OutgoingMailPage() -> impl IntoView {
                                 }).collect_view()}
                             </ul>
                         }.into_any(),
-                        Err(PorticoError::Unauthenticated) => view! { <crate::accounts::SignInRedirect /> }.into_any(),
-                        Err(error) => view! { <p class="notice notice--error" role="alert">{error.to_string()}</p> }.into_any(),
+                        Err(error) => view! { <crate::accounts::ErrorView error /> }.into_any(),
                     }
                 })}
             </Suspense>

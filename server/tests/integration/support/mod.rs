@@ -188,9 +188,11 @@ pub async fn send(app: &Router, request: Request<Body>) -> Reply {
     }
 }
 
+/// A GET as a browser's navigation makes it (it accepts HTML).
 pub fn get(path: &str) -> Request<Body> {
     Request::get(path)
         .header("host", "localhost:3000")
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
         .body(Body::empty())
         .unwrap()
 }

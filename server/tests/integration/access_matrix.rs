@@ -1,0 +1,369 @@
+//! The access matrix: every server function and every page × {anonymous, customer A's owner,
+//! customer A's viewer, customer B, crew, office, admin}, against the table below. A server
+//! function missing from the table fails the test, so a new one cannot ship unlisted.
+//!
+//! Each cell is the exact HTTP status. Calls use harmless arguments (unknown ids, wrong
+//! passwords), so a cell shows what the policy and then the function answer: 401 sign in
+//! first, 403 not for you, 404 not yours (another customer's id), other codes from the
+//! function itself once the policy let the call through.
+
+use std::{collections::BTreeSet, sync::Arc};
+
+use axum::http::StatusCode;
+use chrono::Utc;
+use portico_domain::{accounts::totp::TotpSecret, clock::Clock, clock::ManualClock, seed};
+
+use crate::support::{self, call_json, empty_site, form, Browser};
+
+/// Columns, in order.
+const PEOPLE: [(&str, Option<&str>); 7] = [
+    ("anonymous", None),
+    ("A owner", Some("sanne@deboer.example")),
+    ("A viewer", Some("joost@deboer.example")),
+    ("customer B", Some("lars@studiohendriks.example")),
+    ("crew", Some("cees@vandijk.example")),
+    ("office", Some("olga@vandijk.example")),
+    ("admin", Some("anna@vandijk.example")),
+];
+
+enum Body {
+    Form(Vec<(&'static str, &'static str)>),
+    Json(serde_json::Value),
+}
+
+fn form_of(pairs: &[(&'static str, &'static str)]) -> Body {
+    Body::Form(pairs.to_vec())
+}
+
+/// (endpoint, arguments, expected status per person).
+fn server_functions() -> Vec<(&'static str, Body, [u16; 7])> {
+    use serde_json::json;
+    let any_credential = json!({
+        "id": "AAAA", "rawId": "AAAA", "type": "public-key", "extensions": {},
+        "response": { "authenticatorData": "AAAA", "clientDataJSON": "AAAA", "signature": "AAAA", "userHandle": null }
+    });
+    let any_registration = json!({
+        "id": "AAAA", "rawId": "AAAA", "type": "public-key", "extensions": {},
+        "response": { "attestationObject": "AAAA", "clientDataJSON": "AAAA" }
+    });
+    vec![
+        // Public: anyone may ask.
+        (
+            "/api/company_profile",
+            form_of(&[]),
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "/api/accounts/current_user",
+            form_of(&[]),
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "/api/accounts/sign_in_state",
+            form_of(&[]),
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "/api/accounts/sign_in_password",
+            form_of(&[
+                ("email", "nobody@nowhere.example"),
+                ("password", "wrong password here"),
+            ]),
+            [401, 401, 401, 401, 401, 401, 401],
+        ),
+        (
+            "/api/accounts/sign_in_second_factor",
+            form_of(&[("code", "123456")]),
+            [401, 401, 401, 401, 401, 401, 401],
+        ),
+        (
+            "/api/accounts/passkey_sign_in_start",
+            form_of(&[("conditional", "true")]),
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "/api/accounts/passkey_sign_in_finish",
+            Body::Json(json!({ "credential": any_credential })),
+            [401, 401, 401, 401, 401, 401, 401],
+        ),
+        (
+            "/api/accounts/invitation_status",
+            form_of(&[("token", "no-such-token")]),
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "/api/accounts/invitation_passkey_start",
+            form_of(&[("token", "no-such-token")]),
+            [409, 409, 409, 409, 409, 409, 409],
+        ),
+        (
+            "/api/accounts/invitation_passkey_finish",
+            Body::Json(
+                json!({ "token": "no-such-token", "name": "x", "credential": any_registration }),
+            ),
+            [409, 409, 409, 409, 409, 409, 409],
+        ),
+        (
+            "/api/accounts/invitation_set_password",
+            form_of(&[
+                ("token", "no-such-token"),
+                ("password", "tulip barge windmill lantern"),
+            ]),
+            [409, 409, 409, 409, 409, 409, 409],
+        ),
+        (
+            "/api/accounts/invitation_confirm_totp",
+            form_of(&[("token", "no-such-token"), ("code", "123456")]),
+            [409, 409, 409, 409, 409, 409, 409],
+        ),
+        (
+            "/api/accounts/request_password_reset",
+            form_of(&[("email", "nobody@nowhere.example")]),
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "/api/accounts/reset_password",
+            form_of(&[
+                ("token", "no-such-token"),
+                ("code", "123456"),
+                ("new_password", "tulip barge windmill lantern"),
+            ]),
+            [409, 409, 409, 409, 409, 409, 409],
+        ),
+        // One's own account: everyone signed in.
+        (
+            "/api/accounts/my_sessions",
+            form_of(&[]),
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "/api/accounts/end_session",
+            form_of(&[("id", "not-a-session")]),
+            [401, 404, 404, 404, 404, 404, 404],
+        ),
+        (
+            "/api/accounts/end_other_sessions",
+            form_of(&[]),
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "/api/accounts/my_passkeys",
+            form_of(&[]),
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "/api/accounts/passkey_registration_start",
+            form_of(&[]),
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "/api/accounts/passkey_registration_finish",
+            Body::Json(json!({ "name": "x", "credential": any_registration })),
+            // The start above left a ceremony open; this made-up answer does not verify.
+            [401, 422, 422, 422, 422, 422, 422],
+        ),
+        (
+            "/api/accounts/rename_passkey",
+            form_of(&[("id", "999999"), ("name", "x")]),
+            [401, 404, 404, 404, 404, 404, 404],
+        ),
+        (
+            "/api/accounts/remove_passkey",
+            form_of(&[("id", "999999")]),
+            [401, 404, 404, 404, 404, 404, 404],
+        ),
+        (
+            "/api/accounts/my_factors",
+            form_of(&[]),
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "/api/accounts/totp_enrolment_start",
+            form_of(&[]),
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "/api/accounts/totp_enrolment_confirm",
+            form_of(&[("code", "123456")]),
+            [401, 422, 422, 422, 422, 422, 422],
+        ),
+        (
+            "/api/accounts/regenerate_recovery_codes",
+            form_of(&[]),
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "/api/accounts/change_password",
+            form_of(&[
+                ("current", "not my password at all"),
+                ("new_password", "tulip barge windmill lantern"),
+            ]),
+            [401, 422, 422, 422, 422, 422, 422],
+        ),
+        // Staff work. Customer A is id 1; B's contact asking about A gets "not found".
+        (
+            "/api/accounts/invite_person",
+            form_of(&[
+                ("email", "bad address"),
+                ("display_name", "X"),
+                ("kind", "contact"),
+                ("customer_id", "1"),
+                ("scope", "viewer"),
+            ]),
+            [401, 403, 403, 404, 403, 422, 422],
+        ),
+        (
+            "/api/accounts/invite_person",
+            form_of(&[
+                ("email", "bad address"),
+                ("display_name", "X"),
+                ("kind", "staff"),
+                ("role", "crew"),
+            ]),
+            [401, 403, 403, 403, 403, 403, 422],
+        ),
+        (
+            "/api/accounts/list_invitations",
+            form_of(&[]),
+            [401, 403, 403, 403, 403, 200, 200],
+        ),
+        (
+            "/api/accounts/invitation_customers",
+            form_of(&[]),
+            [401, 403, 403, 403, 403, 200, 200],
+        ),
+        (
+            "/api/accounts/revoke_invitation",
+            form_of(&[("id", "999999")]),
+            [401, 403, 403, 403, 403, 404, 404],
+        ),
+        (
+            "/api/accounts/reset_person_access",
+            form_of(&[("user_id", "999999")]),
+            [401, 403, 403, 403, 403, 403, 404],
+        ),
+        (
+            "/api/mail/outgoing",
+            form_of(&[]),
+            [401, 403, 403, 403, 403, 200, 200],
+        ),
+        // Last: it ends the session it is called with.
+        (
+            "/api/accounts/sign_out",
+            form_of(&[]),
+            [200, 200, 200, 200, 200, 200, 200],
+        ),
+    ]
+}
+
+/// Pages (GET), with the status of the server-rendered answer: 302 is the redirect to sign-in.
+const PAGES: &[(&str, [u16; 7])] = &[
+    ("/", [200, 200, 200, 200, 200, 200, 200]),
+    ("/sign-in", [200, 302, 302, 302, 302, 302, 302]),
+    ("/forgot-password", [200, 200, 200, 200, 200, 200, 200]),
+    (
+        "/reset-password/no-such-token",
+        [200, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "/invitation/no-such-token",
+        [200, 200, 200, 200, 200, 200, 200],
+    ),
+    ("/account/security", [302, 200, 200, 200, 200, 200, 200]),
+    ("/staff/invitations", [302, 403, 403, 403, 403, 200, 200]),
+    ("/staff/outgoing-mail", [302, 403, 403, 403, 403, 200, 200]),
+    ("/healthz", [200, 200, 200, 200, 200, 200, 200]),
+    ("/no-such-page", [404, 404, 404, 404, 404, 404, 404]),
+];
+
+#[tokio::test]
+async fn every_server_function_and_page_against_the_expected_table() {
+    // The table covers exactly the registered server functions.
+    let registered: BTreeSet<String> = server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .collect();
+    let listed: BTreeSet<String> = server_functions()
+        .iter()
+        .map(|(path, _, _)| (*path).to_owned())
+        .collect();
+    let unlisted: Vec<_> = registered.difference(&listed).collect();
+    let stale: Vec<_> = listed.difference(&registered).collect();
+    assert!(
+        unlisted.is_empty(),
+        "server functions missing from the access matrix: {unlisted:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "the access matrix lists functions that do not exist: {stale:?}"
+    );
+
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let clock = ManualClock::new(Utc::now());
+        seed::seed_demo_if_empty(db, clock.now())
+            .await
+            .expect("seed");
+        let (_site, root) = empty_site();
+        let app = support::app_with(
+            db,
+            &root,
+            Arc::new(clock.clone()),
+            &[("PORTICO_DEMO", "true")],
+        );
+        let secret =
+            TotpSecret::from_base32(seed::DEMO_TOTP_SECRET, "demo", "demo").expect("secret");
+
+        let mut browsers = Vec::new();
+        for (_, email) in PEOPLE {
+            let mut browser = Browser::new(&app);
+            if let Some(email) = email {
+                let reply = browser
+                    .call(
+                        "/api/accounts/sign_in_password",
+                        &form(&[("email", email), ("password", seed::DEMO_PASSWORD)]),
+                    )
+                    .await;
+                assert_eq!(reply.status, StatusCode::OK, "{email}");
+                let reply = browser
+                    .call(
+                        "/api/accounts/sign_in_second_factor",
+                        &form(&[("code", &secret.code_at(clock.now()))]),
+                    )
+                    .await;
+                assert_eq!(reply.status, StatusCode::OK, "{email}: {}", reply.text());
+            }
+            browsers.push(browser);
+        }
+
+        let mut wrong = Vec::new();
+        for (path, expected) in PAGES {
+            for (((who, _), browser), want) in PEOPLE.iter().zip(browsers.iter_mut()).zip(expected)
+            {
+                let got = browser.get(path).await.status.as_u16();
+                if got != *want {
+                    wrong.push(format!("GET {path} as {who}: expected {want}, got {got}"));
+                }
+            }
+        }
+        for (path, body, expected) in server_functions() {
+            for (((who, _), browser), want) in PEOPLE.iter().zip(browsers.iter_mut()).zip(expected)
+            {
+                let request = match &body {
+                    Body::Form(pairs) => support::call(path, &form(pairs)),
+                    Body::Json(value) => call_json(path, value),
+                };
+                let reply = browser.send(request).await;
+                let got = reply.status.as_u16();
+                if got != want {
+                    wrong.push(format!(
+                        "{path} as {who}: expected {want}, got {got} {}",
+                        reply.text()
+                    ));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{label}:\n{}", wrong.join("\n"));
+        test_db.finish().await;
+    }
+}
