@@ -1,5 +1,6 @@
 //! Accounts in the app: who is signed in, signing in and out, and the pages for it.
 
+pub mod admin;
 pub mod factors;
 pub mod invitations;
 pub mod passkeys;

@@ -247,6 +247,21 @@ fn server_functions() -> Vec<(&'static str, Body, [u16; 7])> {
             form_of(&[]),
             [401, 403, 403, 403, 403, 200, 200],
         ),
+        (
+            "/api/accounts/change_role",
+            form_of(&[("user_id", "999999"), ("role", "crew")]),
+            [401, 403, 403, 403, 403, 403, 404],
+        ),
+        (
+            "/api/accounts/disable_user",
+            form_of(&[("user_id", "999999")]),
+            [401, 403, 403, 403, 403, 403, 404],
+        ),
+        (
+            "/api/accounts/release_lock",
+            form_of(&[("user_id", "999999")]),
+            [401, 403, 403, 403, 403, 403, 404],
+        ),
         // Last: it ends the session it is called with.
         (
             "/api/accounts/sign_out",

@@ -683,3 +683,90 @@ async fn demo_people_sign_in_with_the_documented_password_and_secret() {
         test_db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_unknown_email_costs_the_same_work_as_a_wrong_password() {
+    use std::time::Instant;
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let clock = start_clock();
+        let known = person(
+            db,
+            &clock,
+            "timing@vandijk.example",
+            Some(StaffRole::Office),
+        )
+        .await;
+        let hasher = PasswordHasher::new(1).expect("hasher");
+        let origin = portico_domain::audit::RequestOrigin::default();
+        let median = |times: &mut Vec<f64>| {
+            times.sort_by(f64::total_cmp);
+            times[times.len() / 2]
+        };
+        let (mut unknown, mut wrong) = (Vec::new(), Vec::new());
+        for round in 0..5 {
+            let started = Instant::now();
+            let outcome = sign_in::check_password(
+                db,
+                &hasher,
+                clock.now(),
+                "nobody@nowhere.example",
+                PASSWORD,
+                &origin,
+            )
+            .await
+            .expect("check");
+            unknown.push(started.elapsed().as_secs_f64());
+            assert_eq!(outcome, Err(sign_in::Refused));
+            let started = Instant::now();
+            let outcome = sign_in::check_password(
+                db,
+                &hasher,
+                clock.now(),
+                &known.email,
+                "a wrong password here",
+                &origin,
+            )
+            .await
+            .expect("check");
+            wrong.push(started.elapsed().as_secs_f64());
+            assert_eq!(outcome, Err(sign_in::Refused), "round {round}");
+            // Past the slow-down, so every attempt is a real password check.
+            clock.advance(Duration::hours(2));
+            portico_domain::accounts::throttle::clear(db, known.id)
+                .await
+                .expect("clear");
+        }
+        let (unknown, wrong) = (median(&mut unknown), median(&mut wrong));
+        let ratio = unknown / wrong;
+        assert!(
+            (0.5..2.0).contains(&ratio),
+            "{label}: unknown {unknown:.3} s vs wrong password {wrong:.3} s"
+        );
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn hsts_is_sent_only_when_the_public_url_is_https() {
+    for test_db in support::migrated_databases().await {
+        let (_site, root) = empty_site();
+        let clock = start_clock();
+        let https = support::app_with(
+            &test_db.db,
+            &root,
+            Arc::new(clock.clone()),
+            &[("PORTICO_PUBLIC_URL", "https://portal.vandijk.example")],
+        );
+        let reply = support::send(&https, support::get("/healthz")).await;
+        assert_eq!(
+            reply.header("strict-transport-security"),
+            Some("max-age=63072000; includeSubDomains")
+        );
+        let http = support::app(&test_db.db, &root);
+        let reply = support::send(&http, support::get("/healthz")).await;
+        assert_eq!(reply.header("strict-transport-security"), None);
+        test_db.finish().await;
+    }
+}

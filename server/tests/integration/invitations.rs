@@ -803,3 +803,121 @@ async fn outgoing_mail_page_is_for_office_in_demo_mode_only() {
         test_db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_admin_changes_roles_disables_and_releases_locks_with_audit_rows() {
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let clock = ManualClock::new(Utc::now());
+        seeded(db, &clock).await;
+        let (_site, root) = empty_site();
+        let app = support::app_with(db, &root, Arc::new(clock.clone()), &[]);
+        let id_of = |email: &'static str| async move {
+            user::Entity::find()
+                .filter(user::Column::Email.eq(email))
+                .one(db)
+                .await
+                .expect("user")
+                .expect("person")
+                .id
+        };
+        let ruud = id_of("ruud@vandijk.example").await;
+        let karim = id_of("karim@vandijk.example").await;
+        let anna = id_of("anna@vandijk.example").await;
+
+        let mut ruud_browser = Browser::new(&app);
+        sign_in_demo(&mut ruud_browser, "ruud@vandijk.example", &clock).await;
+        let mut admin = Browser::new(&app);
+        sign_in_demo(&mut admin, "anna@vandijk.example", &clock).await;
+
+        // A promotion ends Ruud's session: the new role needs a new sign-in.
+        let reply = admin
+            .call(
+                "/api/accounts/change_role",
+                &form(&[("user_id", &ruud.to_string()), ("role", "office")]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+        assert_eq!(current_email(&mut ruud_browser).await, None, "{label}");
+        let reply = admin
+            .call(
+                "/api/accounts/change_role",
+                &form(&[("user_id", &anna.to_string()), ("role", "crew")]),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CONFLICT,
+            "{label}: not one's own role"
+        );
+
+        // A locked account is released early.
+        let mut attacker = Browser::new(&app);
+        attacker
+            .call(
+                "/api/accounts/sign_in_password",
+                &form(&[
+                    ("email", "karim@vandijk.example"),
+                    ("password", "wrong wrong wrong"),
+                ]),
+            )
+            .await;
+        let reply = admin
+            .call(
+                "/api/accounts/release_lock",
+                &form(&[("user_id", &karim.to_string())]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}");
+        let reply = attacker
+            .call(
+                "/api/accounts/sign_in_password",
+                &form(&[
+                    ("email", "karim@vandijk.example"),
+                    ("password", seed::DEMO_PASSWORD),
+                ]),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "{label}: released within the 1 s wait"
+        );
+
+        // Disabled: no sign-in, even with the right password and code.
+        let reply = admin
+            .call(
+                "/api/accounts/disable_user",
+                &form(&[("user_id", &karim.to_string())]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}");
+        clock.advance(Duration::seconds(30));
+        let mut karim_browser = Browser::new(&app);
+        let reply = karim_browser
+            .call(
+                "/api/accounts/sign_in_password",
+                &form(&[
+                    ("email", "karim@vandijk.example"),
+                    ("password", seed::DEMO_PASSWORD),
+                ]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{label}");
+
+        let actions: Vec<String> = audit::latest(db, 100)
+            .await
+            .expect("audit")
+            .into_iter()
+            .map(|a| a.action)
+            .collect();
+        for expected in ["role_changed", "lock_released", "user_disabled"] {
+            assert!(
+                actions.iter().any(|a| a == expected),
+                "{label}: {expected} in {actions:?}"
+            );
+        }
+        test_db.finish().await;
+    }
+}
