@@ -1,6 +1,7 @@
 //! Accounts in the app: who is signed in, signing in and out, and the pages for it.
 
 pub mod admin;
+pub mod customer_accounts;
 pub mod factors;
 pub mod invitations;
 pub mod passkeys;

@@ -172,6 +172,7 @@ pub fn SecurityPage() -> impl IntoView {
         <Title text="Security" />
         <section class="account" aria-labelledby="security-title">
             <h1 id="security-title">"Security"</h1>
+            <super::customer_accounts::CustomerAccounts />
             <super::passkeys::PasskeyManager />
             <super::factors::FactorsSection />
             <h2>"Where you are signed in"</h2>

@@ -88,6 +88,8 @@ pub mod keys {
     pub const PASSKEY_AUTHENTICATION: &str = "passkey_authentication";
     /// A TOTP secret shown for enrolment, not yet confirmed.
     pub const TOTP_ENROLMENT: &str = "totp_enrolment";
+    /// The customer account a contact with several accounts is working in.
+    pub const ACTIVE_CUSTOMER: &str = "active_customer";
 }
 
 /// The stored key of a session: SHA-256 of its cookie value, so that reading the table does

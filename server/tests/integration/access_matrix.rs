@@ -248,6 +248,18 @@ fn server_functions() -> Vec<(&'static str, Body, [u16; 7])> {
             [401, 403, 403, 403, 403, 200, 200],
         ),
         (
+            "/api/accounts/my_customer_accounts",
+            form_of(&[]),
+            [401, 200, 200, 200, 200, 200, 200],
+        ),
+        // Customer A's id: its contacts may switch to it, B's contact gets "not found", staff
+        // (who do not switch) a conflict.
+        (
+            "/api/accounts/switch_customer_account",
+            form_of(&[("customer_id", "1")]),
+            [401, 200, 200, 404, 403, 409, 409],
+        ),
+        (
             "/api/accounts/change_role",
             form_of(&[("user_id", "999999"), ("role", "crew")]),
             [401, 403, 403, 403, 403, 403, 404],

@@ -921,3 +921,51 @@ async fn an_admin_changes_roles_disables_and_releases_locks_with_audit_rows() {
         test_db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_contact_of_two_customers_switches_between_them_and_not_to_a_third() {
+    use portico_app::accounts::customer_accounts::CustomerAccountView;
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let clock = ManualClock::new(Utc::now());
+        seeded(db, &clock).await;
+        let (_site, root) = empty_site();
+        let app = support::app_with(db, &root, Arc::new(clock.clone()), &[]);
+        let mut pieter = Browser::new(&app);
+        sign_in_demo(&mut pieter, "pieter@smit.example", &clock).await;
+        let accounts = |reply: Reply| -> Vec<CustomerAccountView> {
+            serde_json::from_slice(&reply.body).expect("accounts")
+        };
+        let list = accounts(pieter.call("/api/accounts/my_customer_accounts", "").await);
+        let names: Vec<(&str, bool)> = list.iter().map(|a| (a.name.as_str(), a.active)).collect();
+        assert_eq!(
+            names,
+            vec![("Pieter Smit", true), ("Bakkerij Mulder B.V.", false)],
+            "{label}"
+        );
+        let bakery = list[1].customer_id;
+        let reply = pieter
+            .call(
+                "/api/accounts/switch_customer_account",
+                &form(&[("customer_id", &bakery.to_string())]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}");
+        let list = accounts(pieter.call("/api/accounts/my_customer_accounts", "").await);
+        assert!(
+            list.iter()
+                .any(|a| a.customer_id == bakery && a.active && a.scope == "payer"),
+            "{label}: {list:?}"
+        );
+        // Familie De Boer (customer 1) is not his: "not found".
+        let reply = pieter
+            .call(
+                "/api/accounts/switch_customer_account",
+                &form(&[("customer_id", "1")]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{label}");
+        test_db.finish().await;
+    }
+}
