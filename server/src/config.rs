@@ -491,4 +491,39 @@ mod tests {
             assert!(message.starts_with(named), "{message}");
         }
     }
+
+    #[test]
+    fn account_settings_have_defaults_and_bad_values_are_named() -> Result<(), ConfigError> {
+        let config = load(&[])?;
+        assert_eq!(config.session_idle, std::time::Duration::from_secs(30 * 60));
+        assert_eq!(
+            config.session_absolute,
+            std::time::Duration::from_secs(12 * 3600)
+        );
+        assert_eq!(config.sign_in_attempts_per_minute, 30);
+        assert_eq!(config.smtp_url, None);
+        let config = load(&[
+            ("PORTICO_SESSION_IDLE_MINUTES", "15"),
+            ("PORTICO_SMTP_URL", "smtp://user:secret@mail.example:2525"),
+        ])?;
+        assert_eq!(config.session_idle, std::time::Duration::from_secs(15 * 60));
+        assert!(
+            !format!("{config:?}").contains("secret"),
+            "the SMTP password stays out of logs"
+        );
+        for (variable, value) in [
+            ("PORTICO_SESSION_IDLE_MINUTES", "0"),
+            ("PORTICO_SESSION_ABSOLUTE_HOURS", "twelve"),
+            ("PORTICO_SIGN_IN_ATTEMPTS_PER_MINUTE", "-3"),
+            ("PORTICO_SMTP_URL", "http://mail.example"),
+            ("PORTICO_MAIL_FROM", "nobody"),
+        ] {
+            let message = match load(&[(variable, value)]) {
+                Err(e) => e.to_string(),
+                Ok(_) => panic!("{variable}={value} was accepted"),
+            };
+            assert!(message.starts_with(variable), "{message}");
+        }
+        Ok(())
+    }
 }
