@@ -69,6 +69,7 @@ impl FromServerFnError for PorticoError {
             ServerFnErrorErr::Request(_) => Self::Unreachable,
             ServerFnErrorErr::Args(_)
             | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_)
             | ServerFnErrorErr::UnsupportedRequestMethod(_) => Self::BadRequest,
             _ => Self::Internal,
         }

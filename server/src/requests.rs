@@ -10,6 +10,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use portico_app::PorticoError;
 use portico_domain::audit::RequestOrigin;
 
 use crate::AppState;
@@ -74,4 +75,26 @@ pub async fn same_origin_only(
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
     response
+}
+
+/// Server functions whose arguments could not be read (a missing field, malformed JSON) are
+/// answered by server_fn before Portico's code runs, always with 500. The body is still our
+/// typed error (`"BadRequest"`); this gives such answers the error's own status, so malformed
+/// input gets a 4xx and a 500 means a fault on our side.
+pub async fn api_error_status(request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if !is_api || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<PorticoError>(&bytes) {
+        if let Ok(status) = StatusCode::from_u16(error.status()) {
+            parts.status = status;
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }

@@ -95,6 +95,7 @@ pub fn router(state: AppState) -> Router {
             context, shell,
         ))
         .layer(session_layer)
+        .layer(axum::middleware::from_fn(requests::api_error_status))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             requests::same_origin_only,

@@ -770,3 +770,52 @@ async fn hsts_is_sent_only_when_the_public_url_is_https() {
         test_db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn malformed_input_gets_400_not_500() {
+    use axum::{body::Body, http::Request};
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let (_site, root) = empty_site();
+        let app = support::app(&test_db.db, &root);
+        for (path, content_type, body) in [
+            (
+                "/api/accounts/sign_in_password",
+                "application/x-www-form-urlencoded",
+                "email=only",
+            ),
+            (
+                "/api/accounts/sign_in_password",
+                "application/x-www-form-urlencoded",
+                "",
+            ),
+            (
+                "/api/accounts/passkey_sign_in_finish",
+                "application/json",
+                "{\"credential\": 5}",
+            ),
+            (
+                "/api/accounts/passkey_sign_in_finish",
+                "application/json",
+                "not json",
+            ),
+        ] {
+            let request = Request::post(path)
+                .header("host", "localhost:3000")
+                .header("origin", support::ORIGIN)
+                .header("content-type", content_type)
+                .header("accept", "application/json")
+                .body(Body::from(body))
+                .expect("request");
+            let reply = support::send(&app, request).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::BAD_REQUEST,
+                "{label}: {path} {body:?}: {}",
+                reply.text()
+            );
+            assert_eq!(error_of(&reply), PorticoError::BadRequest);
+        }
+        test_db.finish().await;
+    }
+}
