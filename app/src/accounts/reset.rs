@@ -59,8 +59,7 @@ pub async fn reset_password(
     new_password: String,
 ) -> Result<(), PorticoError> {
     use portico_domain::{
-        accounts::{password, resets, session, sign_in},
-        audit::{self, AuditAction, AuditEntry},
+        accounts::{password, resets, sign_in},
         company,
     };
 
@@ -72,9 +71,7 @@ pub async fn reset_password(
         super::sign_in::check_address_limit(&accounts, &origin)?;
         let now = accounts.clock.now();
         let db = db()?;
-        let (reset, person) = resets::open(&db, now, &token).await?.ok_or_else(|| {
-            PorticoError::Conflict("This reset link has expired or was already used. Ask for a new one.".to_owned())
-        })?;
+        let (reset, person) = resets::open(&db, now, &token).await?.ok_or_else(expired)?;
         password::check_new_password(&new_password, &[&person.email, &person.display_name])?;
         let issuer = company::profile(&db).await.map(|c| c.name).unwrap_or_else(|_| "Portico".to_owned());
         if sign_in::check_second_factor(&db, now, &issuer, person.id, &code, &origin).await?.is_err() {
@@ -83,27 +80,143 @@ pub async fn reset_password(
                 message: "That code did not work. Use the current code from your authenticator app, or a recovery code.".to_owned(),
             });
         }
-        let hash = accounts.hasher.hash(&new_password).await?;
-        if !resets::mark_used(&db, now, reset.id).await? {
-            return Err(PorticoError::Conflict("This reset link was already used.".to_owned()));
-        }
-        sign_in::save_password_hash(&db, now, person.id, &hash).await?;
-        session::end_all(&db, person.id, None).await?;
-        audit::record(
-            &db,
-            now,
-            AuditEntry {
-                actor_user_id: Some(person.id),
-                action: AuditAction::PasswordReset,
-                subject: format!("user:{}", person.id),
-                origin: &origin,
-                detail: Some("by e-mail link and second factor; all sessions ended".to_owned()),
-            },
-        )
-        .await?;
-        Ok(())
+        finish_reset(&db, &accounts, reset.id, person.id, &new_password, "by e-mail link and second factor").await
     })
     .await
+}
+
+/// The reset link's person confirms with a passkey instead of a code: step one.
+#[server(name = ResetPasswordPasskeyStart, prefix = "/api", endpoint = "accounts/reset_password_passkey_start")]
+pub async fn reset_password_passkey_start(
+    token: String,
+) -> Result<webauthn_rs_proto::RequestChallengeResponse, PorticoError> {
+    use portico_domain::accounts::resets;
+
+    use crate::server::{accounts, answer, db, session, session_error};
+
+    answer(async {
+        let accounts = accounts()?;
+        let db = db()?;
+        let (_, person) = resets::open(&db, accounts.clock.now(), &token)
+            .await?
+            .ok_or_else(expired)?;
+        let (challenge, state) = accounts
+            .passkeys
+            .start_confirmation(&db, person.id)
+            .await?
+            .ok_or_else(|| {
+                PorticoError::Conflict("You have no passkey; use a code instead.".to_owned())
+            })?;
+        session()?
+            .insert(RESET_PASSKEY, (person.id, state))
+            .await
+            .map_err(session_error)?;
+        Ok(challenge)
+    })
+    .await
+}
+
+/// Step two: the passkey's answer confirms the reset; the new password is stored.
+#[server(
+    name = ResetPasswordWithPasskey,
+    prefix = "/api",
+    endpoint = "accounts/reset_password_with_passkey",
+    input = server_fn::codec::Json
+)]
+pub async fn reset_password_with_passkey(
+    token: String,
+    new_password: String,
+    credential: webauthn_rs_proto::PublicKeyCredential,
+) -> Result<(), PorticoError> {
+    use portico_domain::accounts::{password, resets};
+    use webauthn_rs::prelude::PasskeyAuthentication;
+
+    use crate::server::{accounts, answer, db, request_origin, session, session_error};
+
+    answer(async {
+        let accounts = accounts()?;
+        let origin = request_origin();
+        super::sign_in::check_address_limit(&accounts, &origin)?;
+        let now = accounts.clock.now();
+        let db = db()?;
+        let (reset, person) = resets::open(&db, now, &token).await?.ok_or_else(expired)?;
+        password::check_new_password(&new_password, &[&person.email, &person.display_name])?;
+        let (for_user, state) = session()?
+            .remove::<(i32, PasskeyAuthentication)>(RESET_PASSKEY)
+            .await
+            .map_err(session_error)?
+            .filter(|(for_user, _)| *for_user == person.id)
+            .ok_or_else(|| {
+                PorticoError::Conflict("That step has expired. Please start it again.".to_owned())
+            })?;
+        if accounts
+            .passkeys
+            .finish_confirmation(&db, now, for_user, &credential, &state)
+            .await?
+            .is_err()
+        {
+            return Err(PorticoError::PasskeyRefused);
+        }
+        finish_reset(
+            &db,
+            &accounts,
+            reset.id,
+            person.id,
+            &new_password,
+            "by e-mail link and passkey",
+        )
+        .await
+    })
+    .await
+}
+
+#[cfg(feature = "ssr")]
+const RESET_PASSKEY: &str = "reset_passkey";
+
+#[cfg(feature = "ssr")]
+fn expired() -> PorticoError {
+    PorticoError::Conflict(
+        "This reset link has expired or was already used. Ask for a new one.".to_owned(),
+    )
+}
+
+/// Stores the new password, uses up the link, ends every session, records it.
+#[cfg(feature = "ssr")]
+async fn finish_reset(
+    db: &portico_domain::DatabaseConnection,
+    accounts: &crate::server::AccountsContext,
+    reset_id: i32,
+    user_id: i32,
+    new_password: &str,
+    how: &str,
+) -> Result<(), PorticoError> {
+    use portico_domain::{
+        accounts::{resets, session, sign_in},
+        audit::{self, AuditAction, AuditEntry},
+    };
+
+    let now = accounts.clock.now();
+    let hash = accounts.hasher.hash(new_password).await?;
+    if !resets::mark_used(db, now, reset_id).await? {
+        return Err(PorticoError::Conflict(
+            "This reset link was already used.".to_owned(),
+        ));
+    }
+    sign_in::save_password_hash(db, now, user_id, &hash).await?;
+    session::end_all(db, user_id, None).await?;
+    audit::record(
+        db,
+        now,
+        AuditEntry {
+            actor_user_id: Some(user_id),
+            action: AuditAction::PasswordReset,
+            subject: format!("user:{user_id}"),
+            origin: &crate::server::request_origin(),
+            detail: Some(format!("{how}; all sessions ended")),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// `/forgot-password`.
@@ -144,7 +257,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     .into_any()
 }
 
-/// `/reset-password/:token`.
+/// `/reset-password/:token`: a new password, confirmed with a code or with a passkey.
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
     use leptos_meta::Title;
@@ -153,7 +266,12 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
     let action = ServerAction::<ResetPassword>::new();
-    let done = move || matches!(action.value().get(), Some(Ok(())));
+    let (by_passkey, set_by_passkey) = signal(false);
+    let (passkey_error, set_passkey_error) = signal(None::<String>);
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
+    let password_input = NodeRef::<leptos::html::Input>::new();
+    let done = move || matches!(action.value().get(), Some(Ok(()))) || by_passkey.get();
     let error = move || {
         action
             .value()
@@ -161,6 +279,33 @@ pub fn ResetPasswordPage() -> impl IntoView {
             .and_then(Result::err)
             .map(|e| e.to_string())
     };
+    let with_passkey = move |_| {
+        #[cfg(any(feature = "hydrate", feature = "csr"))]
+        leptos::task::spawn_local(async move {
+            set_passkey_error.set(None);
+            let new_password = password_input
+                .get_untracked()
+                .map(|i| i.value())
+                .unwrap_or_default();
+            let token = token();
+            let result = async {
+                let challenge = reset_password_passkey_start(token.clone())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let credential = super::passkeys::browser::get(challenge, None).await?;
+                reset_password_with_passkey(token, new_password, credential)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            .await;
+            match result {
+                Ok(()) => set_by_passkey.set(true),
+                Err(message) => set_passkey_error.set(Some(message)),
+            }
+        });
+    };
+    #[cfg(not(any(feature = "hydrate", feature = "csr")))]
+    let _ = (&set_by_passkey, &set_passkey_error, &with_passkey);
     view! {
         <Title text="Choose a new password" />
         <section class="auth" aria-labelledby="reset-title">
@@ -171,16 +316,24 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     <div class="field">
                         <label for="reset-password">"New password"</label>
                         <p class="field__hint" id="reset-password-hint">"At least 12 characters."</p>
-                        <input id="reset-password" name="new_password" type="password" autocomplete="new-password" aria-describedby="reset-password-hint" required />
+                        <input id="reset-password" name="new_password" type="password" autocomplete="new-password"
+                            aria-describedby="reset-password-hint" node_ref=password_input required />
                     </div>
                     <div class="field">
                         <label for="reset-code">"Code from your authenticator app, or a recovery code"</label>
-                        <input id="reset-code" name="code" type="text" autocomplete="one-time-code" required />
+                        <input id="reset-code" name="code" type="text" autocomplete="one-time-code" />
                     </div>
                     {move || error().map(|m| view! { <p class="notice notice--error" role="alert">{m}</p> })}
                     <button type="submit" class="button">"Set new password"</button>
-                    <p class="field__hint">"Lost your phone and your recovery codes? Ask us to re-invite you."</p>
                 </ActionForm>
+                <Show when=move || hydrated.get()>
+                    <p class="divider"><span>"or"</span></p>
+                    <button type="button" class="button button--secondary" id="reset-with-passkey" on:click=with_passkey>
+                        "Confirm with a passkey instead"
+                    </button>
+                    {move || passkey_error.get().map(|m| view! { <p class="notice notice--error" role="alert">{m}</p> })}
+                </Show>
+                <p class="field__hint">"Lost your phone, your passkeys and your recovery codes? Ask us to re-invite you."</p>
             }>
                 <p class="notice" role="status">"Your password has been changed and you were signed out everywhere."</p>
                 <a class="button" href="/sign-in">"Sign in"</a>

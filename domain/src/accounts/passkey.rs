@@ -15,9 +15,9 @@ use sea_orm::{
 };
 use url::Url;
 use webauthn_rs::prelude::{
-    CreationChallengeResponse, DiscoverableAuthentication, Passkey, PasskeyRegistration,
-    PublicKeyCredential, RegisterPublicKeyCredential, RequestChallengeResponse, Uuid, Webauthn,
-    WebauthnBuilder, WebauthnError,
+    CreationChallengeResponse, DiscoverableAuthentication, Passkey, PasskeyAuthentication,
+    PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
+    RequestChallengeResponse, Uuid, Webauthn, WebauthnBuilder, WebauthnError,
 };
 use webauthn_rs_proto::{Mediation, ResidentKeyRequirement};
 
@@ -211,6 +211,58 @@ impl Passkeys {
         update.last_used_at = Set(Some(now));
         update.update(db).await?;
         Ok(Ok(person.id))
+    }
+}
+
+impl Passkeys {
+    /// Starts a confirmation with one of `user_id`'s passkeys (e.g. to use a reset link).
+    /// `None` when the person has no passkey.
+    pub async fn start_confirmation(
+        &self,
+        db: &impl ConnectionTrait,
+        user_id: i32,
+    ) -> Result<Option<(RequestChallengeResponse, PasskeyAuthentication)>, DomainError> {
+        let keys = keys_of(db, user_id).await?;
+        if keys.is_empty() {
+            return Ok(None);
+        }
+        self.webauthn
+            .start_passkey_authentication(&keys)
+            .map(Some)
+            .map_err(internal)
+    }
+
+    /// Verifies the confirmation; the key must be one of `user_id`'s. Updates the counter.
+    pub async fn finish_confirmation(
+        &self,
+        db: &impl ConnectionTrait,
+        now: DateTime<Utc>,
+        user_id: i32,
+        answer: &PublicKeyCredential,
+        state: &PasskeyAuthentication,
+    ) -> Result<Result<(), PasskeyRefusal>, DomainError> {
+        let result = match self.webauthn.finish_passkey_authentication(answer, state) {
+            Ok(result) => result,
+            Err(WebauthnError::CredentialPossibleCompromise) => {
+                return Ok(Err(PasskeyRefusal::CounterRegression))
+            }
+            Err(e) => return Ok(Err(PasskeyRefusal::NotVerified(e))),
+        };
+        let Some(row) = entity::Entity::find()
+            .filter(entity::Column::CredentialId.eq(credential_key(result.cred_id())))
+            .filter(entity::Column::UserId.eq(user_id))
+            .one(db)
+            .await?
+        else {
+            return Ok(Err(PasskeyRefusal::UnknownCredential));
+        };
+        let mut passkey: Passkey = serde_json::from_str(&row.credential).map_err(internal)?;
+        passkey.update_credential(&result);
+        let mut update: entity::ActiveModel = row.into();
+        update.credential = Set(serde_json::to_string(&passkey).map_err(internal)?);
+        update.last_used_at = Set(Some(now));
+        update.update(db).await?;
+        Ok(Ok(()))
     }
 }
 

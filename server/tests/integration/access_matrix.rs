@@ -83,7 +83,7 @@ fn server_functions() -> Vec<(&'static str, Body, [u16; 7])> {
         ),
         (
             "/api/accounts/passkey_sign_in_finish",
-            Body::Json(json!({ "credential": any_credential })),
+            Body::Json(json!({ "credential": any_credential.clone() })),
             [401, 401, 401, 401, 401, 401, 401],
         ),
         (
@@ -128,6 +128,18 @@ fn server_functions() -> Vec<(&'static str, Body, [u16; 7])> {
                 ("code", "123456"),
                 ("new_password", "tulip barge windmill lantern"),
             ]),
+            [409, 409, 409, 409, 409, 409, 409],
+        ),
+        (
+            "/api/accounts/reset_password_passkey_start",
+            form_of(&[("token", "no-such-token")]),
+            [409, 409, 409, 409, 409, 409, 409],
+        ),
+        (
+            "/api/accounts/reset_password_with_passkey",
+            Body::Json(
+                json!({ "token": "no-such-token", "new_password": "tulip barge windmill lantern", "credential": any_credential }),
+            ),
             [409, 409, 409, 409, 409, 409, 409],
         ),
         // One's own account: everyone signed in.

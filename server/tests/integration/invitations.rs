@@ -969,3 +969,95 @@ async fn a_contact_of_two_customers_switches_between_them_and_not_to_a_third() {
         test_db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_reset_link_can_be_confirmed_with_a_passkey_instead_of_a_code() {
+    use webauthn_rs_proto::RequestChallengeResponse;
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let clock = ManualClock::new(Utc::now());
+        seeded(db, &clock).await;
+        let (_site, root) = empty_site();
+        let app = support::app_with(db, &root, Arc::new(clock.clone()), &[]);
+        let origin = Url::parse(support::ORIGIN).expect("url");
+
+        // Lars adds a passkey while signed in.
+        let mut lars = Browser::new(&app);
+        sign_in_demo(&mut lars, "lars@studiohendriks.example", &clock).await;
+        let reply = lars
+            .call("/api/accounts/passkey_registration_start", "")
+            .await;
+        let challenge: CreationChallengeResponse =
+            serde_json::from_slice(&reply.body).expect("challenge");
+        let mut key = SoftPasskey::new(true);
+        let credential = key
+            .do_registration(origin.clone(), challenge)
+            .expect("registers");
+        let reply = lars
+            .send(call_json(
+                "/api/accounts/passkey_registration_finish",
+                &json!({ "name": "Laptop", "credential": credential }),
+            ))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+
+        // He forgot his password: the reset link plus his passkey set a new one.
+        let mut browser = Browser::new(&app);
+        browser
+            .call(
+                "/api/accounts/request_password_reset",
+                &form(&[("email", "lars@studiohendriks.example")]),
+            )
+            .await;
+        let token = link_in_outbox(db, "lars@studiohendriks.example", "reset-password").await;
+        let reply = browser
+            .call(
+                "/api/accounts/reset_password_passkey_start",
+                &form(&[("token", &token)]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+        let challenge: RequestChallengeResponse =
+            serde_json::from_slice(&reply.body).expect("challenge");
+        let answer = key
+            .do_authentication(origin.clone(), challenge)
+            .expect("signs");
+        let reply = browser
+            .send(call_json(
+                "/api/accounts/reset_password_with_passkey",
+                &json!({ "token": token, "new_password": NEW_PASSWORD, "credential": answer }),
+            ))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+        assert_eq!(
+            current_email(&mut browser).await,
+            None,
+            "{label}: no sign-in by itself"
+        );
+        assert_eq!(
+            current_email(&mut lars).await,
+            None,
+            "{label}: every session ended"
+        );
+        // The link is used up.
+        let reply = browser
+            .call(
+                "/api/accounts/reset_password_passkey_start",
+                &form(&[("token", &token)]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CONFLICT, "{label}");
+        let reply = browser
+            .call(
+                "/api/accounts/sign_in_password",
+                &form(&[
+                    ("email", "lars@studiohendriks.example"),
+                    ("password", NEW_PASSWORD),
+                ]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}");
+        test_db.finish().await;
+    }
+}
