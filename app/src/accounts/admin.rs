@@ -8,18 +8,15 @@ use crate::PorticoError;
 
 #[cfg(feature = "ssr")]
 async fn audited(
+    actor: &portico_domain::policy::Actor,
     action: portico_domain::audit::AuditAction,
     user_id: i32,
     detail: Option<String>,
 ) -> Result<(), PorticoError> {
-    use portico_domain::{
-        audit::{self, AuditEntry},
-        policy::Action,
-    };
+    use portico_domain::audit::{self, AuditEntry};
 
-    use crate::server::{accounts, authorize, db, request_origin};
+    use crate::server::{accounts, db, request_origin};
 
-    let actor = authorize(Action::ManageUsers).await?;
     audit::record(
         &db()?,
         accounts()?.clock.now(),
@@ -66,6 +63,7 @@ pub async fn change_role(user_id: i32, role: String) -> Result<(), PorticoError>
         }
         let previous = admin::change_role(&db()?, user_id, role).await?;
         audited(
+            &actor,
             AuditAction::RoleChanged,
             user_id,
             Some(format!("{previous:?} → {role:?}").to_lowercase()),
@@ -90,7 +88,7 @@ pub async fn disable_user(user_id: i32) -> Result<(), PorticoError> {
             ));
         }
         admin::disable_user(&db()?, accounts()?.clock.now(), user_id).await?;
-        audited(AuditAction::UserDisabled, user_id, None).await
+        audited(&actor, AuditAction::UserDisabled, user_id, None).await
     })
     .await
 }
@@ -104,7 +102,7 @@ pub async fn release_lock(user_id: i32) -> Result<(), PorticoError> {
     use crate::server::{answer, authorize, db};
 
     answer(async {
-        authorize(Action::ManageUsers).await?;
+        let actor = authorize(Action::ManageUsers).await?;
         let db = db()?;
         portico_domain::accounts::user::Entity::find_by_id(user_id)
             .one(&db)
@@ -112,7 +110,7 @@ pub async fn release_lock(user_id: i32) -> Result<(), PorticoError> {
             .map_err(portico_domain::DomainError::from)?
             .ok_or(PorticoError::NotFound)?;
         admin::release_lock(&db, user_id).await?;
-        audited(AuditAction::LockReleased, user_id, None).await
+        audited(&actor, AuditAction::LockReleased, user_id, None).await
     })
     .await
 }

@@ -50,18 +50,20 @@ pub async fn my_customer_accounts() -> Result<Vec<CustomerAccountView>, PorticoE
         let Actor::Contact { memberships, .. } = &actor else {
             return Ok(Vec::new());
         };
-        let db = db()?;
-        let mut out = Vec::with_capacity(memberships.len());
-        for m in memberships {
-            let customer = portico_domain::customers::find(&db, m.customer_id).await?;
-            out.push(CustomerAccountView {
-                customer_id: m.customer_id,
-                name: customer.name,
-                scope: format!("{:?}", m.scope).to_lowercase(),
-                active: active == Some(m.customer_id),
-            });
-        }
-        Ok(out)
+        let ids: Vec<i32> = memberships.iter().map(|m| m.customer_id).collect();
+        let customers = portico_domain::customers::find_many(&db()?, &ids).await?;
+        Ok(memberships
+            .iter()
+            .filter_map(|m| {
+                let customer = customers.iter().find(|c| c.id == m.customer_id)?;
+                Some(CustomerAccountView {
+                    customer_id: m.customer_id,
+                    name: customer.name.clone(),
+                    scope: format!("{:?}", m.scope).to_lowercase(),
+                    active: active == Some(m.customer_id),
+                })
+            })
+            .collect())
     })
     .await
 }

@@ -41,10 +41,7 @@ pub(crate) async fn new_enrolment(
 
     use crate::server::{db, session, session_error};
 
-    let issuer = portico_domain::company::profile(&db()?)
-        .await
-        .map(|c| c.name)
-        .unwrap_or_else(|_| "Portico".to_owned());
+    let issuer = portico_domain::company::name_or_portico(&db()?).await;
     let secret = TotpSecret::generate(&issuer, email)?;
     let url = secret.provisioning_url()?;
     let qr_svg = qrcode::QrCode::new(url.as_bytes())

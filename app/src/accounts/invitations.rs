@@ -41,13 +41,22 @@ pub struct CustomerChoice {
 }
 
 #[cfg(feature = "ssr")]
-fn state_name(state: portico_domain::accounts::invitations::InvitationState) -> &'static str {
-    use portico_domain::accounts::invitations::InvitationState as S;
-    match state {
-        S::Open => "open",
-        S::Accepted => "accepted",
-        S::Expired => "expired",
-        S::Revoked => "revoked",
+impl From<portico_domain::accounts::invitations::InvitationSummary> for InvitationView {
+    fn from(row: portico_domain::accounts::invitations::InvitationSummary) -> Self {
+        use portico_domain::accounts::invitations::InvitationState as S;
+        Self {
+            id: row.id,
+            email: row.email,
+            display_name: row.display_name,
+            state: match row.state {
+                S::Open => "open",
+                S::Accepted => "accepted",
+                S::Expired => "expired",
+                S::Revoked => "revoked",
+            }
+            .to_owned(),
+            expires_at: row.expires_at.to_rfc3339(),
+        }
     }
 }
 
@@ -133,10 +142,7 @@ pub async fn invite_person(
             // The customer must exist (a made-up id is "not found", not a half-made contact).
             portico_domain::customers::find(&db, customer_id).await?;
         }
-        let company_name = company::profile(&db)
-            .await
-            .map(|c| c.name)
-            .unwrap_or_else(|_| "Portico".to_owned());
+        let company_name = company::name_or_portico(&db).await;
         let sent = invitations::invite(
             &db,
             now,
@@ -161,18 +167,7 @@ pub async fn invite_person(
             ),
         )
         .await?;
-        let list = invitations::latest(&db, now, 50).await?;
-        let row = list
-            .into_iter()
-            .find(|i| i.id == sent.invitation_id)
-            .ok_or(PorticoError::Internal)?;
-        Ok(InvitationView {
-            id: row.id,
-            email: row.email,
-            display_name: row.display_name,
-            state: state_name(row.state).to_owned(),
-            expires_at: row.expires_at.to_rfc3339(),
-        })
+        Ok(sent.summary.into())
     })
     .await
 }
@@ -190,13 +185,7 @@ pub async fn list_invitations() -> Result<Vec<InvitationView>, PorticoError> {
         Ok(invitations::latest(&db()?, now, 100)
             .await?
             .into_iter()
-            .map(|row| InvitationView {
-                id: row.id,
-                email: row.email,
-                display_name: row.display_name,
-                state: state_name(row.state).to_owned(),
-                expires_at: row.expires_at.to_rfc3339(),
-            })
+            .map(InvitationView::from)
             .collect())
     })
     .await
@@ -254,10 +243,7 @@ pub async fn reset_person_access(user_id: i32) -> Result<(), PorticoError> {
         let accounts = accounts()?;
         let now = accounts.clock.now();
         let db = db()?;
-        let company_name = company::profile(&db)
-            .await
-            .map(|c| c.name)
-            .unwrap_or_else(|_| "Portico".to_owned());
+        let company_name = company::name_or_portico(&db).await;
         let sent = invitations::reset_access(
             &db,
             now,

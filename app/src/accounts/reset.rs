@@ -22,10 +22,7 @@ pub async fn request_password_reset(email: String) -> Result<(), PorticoError> {
         super::sign_in::check_address_limit(&accounts, &origin)?;
         let now = accounts.clock.now();
         let db = db()?;
-        let company_name = company::profile(&db)
-            .await
-            .map(|c| c.name)
-            .unwrap_or_else(|_| "Portico".to_owned());
+        let company_name = company::name_or_portico(&db).await;
         if resets::request(&db, now, &email, &company_name, &accounts.public_url).await? {
             accounts.mail_waiting();
             if let Some(person) =
@@ -73,7 +70,7 @@ pub async fn reset_password(
         let db = db()?;
         let (reset, person) = resets::open(&db, now, &token).await?.ok_or_else(expired)?;
         password::check_new_password(&new_password, &[&person.email, &person.display_name])?;
-        let issuer = company::profile(&db).await.map(|c| c.name).unwrap_or_else(|_| "Portico".to_owned());
+        let issuer = company::name_or_portico(&db).await;
         if sign_in::check_second_factor(&db, now, &issuer, person.id, &code, &origin).await?.is_err() {
             return Err(PorticoError::Invalid {
                 field: "code".to_owned(),

@@ -145,10 +145,7 @@ pub async fn sign_in_second_factor(code: String) -> Result<(), PorticoError> {
             .filter(|p| now.timestamp() - p.at <= SECOND_FACTOR_WINDOW_SECS)
             .ok_or(PorticoError::SignInExpired)?;
         let db = db()?;
-        let issuer = company::profile(&db)
-            .await
-            .map(|c| c.name)
-            .unwrap_or_else(|_| "Portico".to_owned());
+        let issuer = company::name_or_portico(&db).await;
         let factor =
             match sign_in::check_second_factor(&db, now, &issuer, pending.user_id, &code, &origin)
                 .await?

@@ -55,6 +55,8 @@ pub struct SentInvitation {
     pub invitation_id: i32,
     pub user_id: i32,
     pub link: String,
+    /// As the staff list shows it.
+    pub summary: InvitationSummary,
 }
 
 pub fn state_of(row: &entity::Model, now: DateTime<Utc>) -> InvitationState {
@@ -238,6 +240,14 @@ async fn issue(
         invitation_id: row.id,
         user_id: person.id,
         link,
+        summary: InvitationSummary {
+            id: row.id,
+            email: person.email.clone(),
+            display_name: person.display_name.clone(),
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            state: InvitationState::Open,
+        },
     })
 }
 

@@ -16,6 +16,18 @@ pub async fn find(db: &impl ConnectionTrait, id: i32) -> Result<Customer, Domain
         .ok_or(DomainError::NotFound("customer"))
 }
 
+/// The customer accounts with these ids, in one query.
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<Vec<Customer>, DomainError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    Ok(entity::Entity::find()
+        .filter(entity::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
 /// Every customer account, by name (staff use; the customers issue adds search and paging).
 pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<Customer>, DomainError> {
     Ok(entity::Entity::find()
