@@ -12,9 +12,13 @@ pub mod company;
 pub mod customers;
 pub mod db;
 pub mod error;
+pub mod invoices;
 pub mod jobs;
 pub mod mail;
+pub mod messages;
+pub mod money;
 pub mod policy;
+pub mod quotes;
 pub mod seed;
 
 pub use error::DomainError;

@@ -43,6 +43,28 @@ pub enum AuditAction {
     RoleChanged,
     UserDisabled,
     LockReleased,
+    CustomerCreated,
+    CustomerUpdated,
+    CompanySettingsChanged,
+    JobCreated,
+    JobUpdated,
+    JobScheduled,
+    JobStatusChanged,
+    QuoteSaved,
+    QuoteSent,
+    QuoteAccepted,
+    QuoteDeclined,
+    QuoteExpired,
+    InvoiceDrafted,
+    InvoiceIssued,
+    InvoiceCredited,
+    InvoiceOverdue,
+    PaymentRecorded,
+    DocumentUploaded,
+    DocumentDownloaded,
+    DocumentVisibilityChanged,
+    MessageSent,
+    RecordViewed,
 }
 
 impl AuditAction {
@@ -68,6 +90,28 @@ impl AuditAction {
             Self::RoleChanged => "role_changed",
             Self::UserDisabled => "user_disabled",
             Self::LockReleased => "lock_released",
+            Self::CustomerCreated => "customer_created",
+            Self::CustomerUpdated => "customer_updated",
+            Self::CompanySettingsChanged => "company_settings_changed",
+            Self::JobCreated => "job_created",
+            Self::JobUpdated => "job_updated",
+            Self::JobScheduled => "job_scheduled",
+            Self::JobStatusChanged => "job_status_changed",
+            Self::QuoteSaved => "quote_saved",
+            Self::QuoteSent => "quote_sent",
+            Self::QuoteAccepted => "quote_accepted",
+            Self::QuoteDeclined => "quote_declined",
+            Self::QuoteExpired => "quote_expired",
+            Self::InvoiceDrafted => "invoice_drafted",
+            Self::InvoiceIssued => "invoice_issued",
+            Self::InvoiceCredited => "invoice_credited",
+            Self::InvoiceOverdue => "invoice_overdue",
+            Self::PaymentRecorded => "payment_recorded",
+            Self::DocumentUploaded => "document_uploaded",
+            Self::DocumentDownloaded => "document_downloaded",
+            Self::DocumentVisibilityChanged => "document_visibility_changed",
+            Self::MessageSent => "message_sent",
+            Self::RecordViewed => "record_viewed",
         }
     }
 }
@@ -104,6 +148,47 @@ pub async fn record(
     .insert(db)
     .await?;
     Ok(())
+}
+
+/// Who makes a change, when and from where. Services write the audit row with the change, in
+/// the same transaction, so a change without its row cannot happen.
+#[derive(Debug, Clone)]
+pub struct Stamp {
+    pub at: DateTime<Utc>,
+    pub by: Option<i32>,
+    pub origin: RequestOrigin,
+}
+
+impl Stamp {
+    pub fn new(at: DateTime<Utc>, by: Option<i32>, origin: RequestOrigin) -> Self {
+        Self { at, by, origin }
+    }
+
+    /// A change the system makes by itself (a quote expiring, an invoice falling due).
+    pub fn system(at: DateTime<Utc>) -> Self {
+        Self::new(at, None, RequestOrigin::default())
+    }
+
+    pub async fn record(
+        &self,
+        db: &impl ConnectionTrait,
+        action: AuditAction,
+        subject: String,
+        detail: Option<String>,
+    ) -> Result<(), DomainError> {
+        record(
+            db,
+            self.at,
+            AuditEntry {
+                actor_user_id: self.by,
+                action,
+                subject,
+                origin: &self.origin,
+                detail,
+            },
+        )
+        .await
+    }
 }
 
 /// The newest rows first.

@@ -23,6 +23,10 @@ pub struct Model {
     pub email: String,
     pub phone: String,
     pub created_at: DateTimeUtc,
+    /// Street and number (the billing address).
+    pub address: String,
+    pub postcode: String,
+    pub city: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -51,6 +51,22 @@ pub struct Model {
     pub requested_date: Date,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Floor, lift, parking: what the crew needs to know at the origin.
+    #[sea_orm(column_type = "Text")]
+    pub origin_notes: String,
+    #[sea_orm(column_type = "Text")]
+    pub destination_notes: String,
+    /// The moving day agreed with the customer, in the company's time zone.
+    pub confirmed_date: Option<Date>,
+    /// The arrival window, `HH:MM` in the company's time zone.
+    pub slot_start: Option<String>,
+    pub slot_end: Option<String>,
+    /// Estimated volume in cubic metres.
+    pub volume_m3: Option<i32>,
+    #[sea_orm(column_type = "Text")]
+    pub notes: String,
+    /// When the crew expects to arrive; set while the job is en route.
+    pub eta: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

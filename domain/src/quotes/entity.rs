@@ -1,0 +1,65 @@
+//! The `quote` table: one version of a quote for a job.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// draft → sent → accepted / declined / expired / superseded. Only a draft changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum QuoteStatus {
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    #[sea_orm(string_value = "sent")]
+    Sent,
+    #[sea_orm(string_value = "accepted")]
+    Accepted,
+    #[sea_orm(string_value = "declined")]
+    Declined,
+    #[sea_orm(string_value = "expired")]
+    Expired,
+    #[sea_orm(string_value = "superseded")]
+    Superseded,
+}
+
+impl QuoteStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Sent => "sent",
+            Self::Accepted => "accepted",
+            Self::Declined => "declined",
+            Self::Expired => "expired",
+            Self::Superseded => "superseded",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "quote")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub job_id: i32,
+    pub version: i32,
+    pub status: QuoteStatus,
+    pub valid_until: Date,
+    pub net_cents: i64,
+    pub vat_cents: i64,
+    pub total_cents: i64,
+    pub created_at: DateTimeUtc,
+    pub created_by: Option<i32>,
+    pub sent_at: Option<DateTimeUtc>,
+    pub decided_at: Option<DateTimeUtc>,
+    pub decided_by: Option<i32>,
+    /// The name the customer typed as a signature when accepting.
+    pub signed_name: Option<String>,
+    pub signed_ip: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub decline_reason: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
