@@ -20,7 +20,11 @@ async fn migrations_apply_from_zero_and_are_idempotent() {
         let applied = db::applied_migrations(&test_db.db).await.expect("list");
         assert_eq!(
             applied,
-            vec!["m20261128_000001_foundation", "m20261128_000002_accounts"],
+            vec![
+                "m20261128_000001_foundation",
+                "m20261128_000002_accounts",
+                "m20261128_000003_business"
+            ],
             "{label}"
         );
         db::migrate(&test_db.db)
