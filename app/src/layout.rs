@@ -52,7 +52,12 @@ pub fn Layout(children: Children) -> impl IntoView {
                         {move || Suspend::new(async move {
                             match user.await {
                                 Ok(Some(person)) => view! {
-                                    {person.is_office().then(|| view! { <A href="/staff/invitations">"Invitations"</A> })}
+                                    {person.is_office().then(|| view! {
+                                        <A href="/staff">"Dashboard"</A>
+                                        <A href="/staff/customers">"Customers"</A>
+                                        <A href="/staff/invitations">"Invitations"</A>
+                                    })}
+                                    {(person.role != crate::accounts::Role::Customer).then(|| view! { <A href="/crew">"Today"</A> })}
                                     {person.sees_outgoing_mail.then(|| view! { <A href="/staff/outgoing-mail">"Outgoing mail"</A> })}
                                     <A href="/account/security" attr:class="site-nav__account">
                                         <span class="visually-hidden">"Security settings for "</span>

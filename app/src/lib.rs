@@ -8,14 +8,21 @@
 
 pub mod accounts;
 pub mod company;
+pub mod crew;
+pub mod customers;
 pub mod error;
+pub mod invoices;
+pub mod jobs;
 mod layout;
 pub mod mail;
+pub mod messages;
 pub mod pages;
+pub mod quotes;
 #[cfg(feature = "ssr")]
 pub mod security;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod staff;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -104,6 +111,28 @@ pub fn App() -> impl IntoView {
                         view=accounts::reset::ResetPasswordPage
                         ssr=SsrMode::Async
                     />
+                    <Route path=StaticSegment("staff") view=staff::dashboard::DashboardPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("staff"), StaticSegment("customers"))
+                        view=customers::CustomersPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("staff"), StaticSegment("customers"), StaticSegment("new"))
+                        view=customers::NewCustomerPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("staff"), StaticSegment("customers"), ParamSegment("id"))
+                        view=customers::CustomerPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("staff"), StaticSegment("jobs"), ParamSegment("id"))
+                        view=jobs::page::StaffJobPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=StaticSegment("crew") view=crew::CrewPage ssr=SsrMode::Async />
                     <Route
                         path=StaticSegment("sign-in")
                         view=accounts::sign_in::SignInPage

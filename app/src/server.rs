@@ -172,11 +172,31 @@ pub async fn current_actor() -> Result<Actor, PorticoError> {
     Ok(actor)
 }
 
+/// Who makes a change, when and from where: the services write it into the audit log.
+pub fn stamp(actor: &Actor) -> Result<portico_domain::audit::Stamp, PorticoError> {
+    Ok(portico_domain::audit::Stamp::new(
+        accounts()?.clock.now(),
+        actor.user_id(),
+        request_origin(),
+    ))
+}
+
+/// Now, from the host's clock (a manual clock in tests).
+pub fn now() -> Result<DateTime<Utc>, PorticoError> {
+    Ok(accounts()?.clock.now())
+}
+
 /// Asks the policy; a refusal becomes the matching error (401, 403 or 404).
 pub async fn authorize(action: Action<'_>) -> Result<Actor, PorticoError> {
     let actor = current_actor().await?;
-    match policy::can(&actor, action) {
-        Decision::Allow => Ok(actor),
+    permit(&actor, action)?;
+    Ok(actor)
+}
+
+/// Asks the policy about an actor already known.
+pub fn permit(actor: &Actor, action: Action<'_>) -> Result<(), PorticoError> {
+    match policy::can(actor, action) {
+        Decision::Allow => Ok(()),
         Decision::Unauthenticated => Err(PorticoError::Unauthenticated),
         Decision::Forbidden => Err(PorticoError::Forbidden),
         Decision::NotFound => Err(PorticoError::NotFound),

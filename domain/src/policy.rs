@@ -98,6 +98,16 @@ pub enum Action<'a> {
     ViewAuditLog,
     /// The demo's "Outgoing mail" page.
     ViewOutbox,
+    /// The staff side of the app (crew see their own day there).
+    ViewWorkspace,
+    /// A job's staff page: office and admin on every job, crew on the jobs they are assigned.
+    WorkOnJob(JobAccess<'a>),
+    /// Create and edit customers and jobs, quote, schedule, upload documents.
+    ManageJobs,
+    /// Draft and issue invoices, credit them, record payments.
+    ManageBilling,
+    /// Company settings: name, address, numbers, branding.
+    ManageCompany,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,7 +142,10 @@ pub fn can(actor: &Actor, action: Action<'_>) -> Decision {
             let assigned = |job: JobAccess<'_>| job.crew.contains(user_id);
             let allowed = match action {
                 A::ViewCompanyProfile | A::ManageOwnAccount => true,
-                A::ViewJob(job) | A::UpdateJobStatus(job) | A::SendMessage(job) => {
+                A::ViewJob(job)
+                | A::UpdateJobStatus(job)
+                | A::SendMessage(job)
+                | A::WorkOnJob(job) => {
                     if !office && !assigned(job) {
                         return NotFound;
                     }
@@ -143,10 +156,15 @@ pub fn can(actor: &Actor, action: Action<'_>) -> Decision {
                 | A::ViewInvoices { .. }
                 | A::InviteContact { .. }
                 | A::ManageInvitations
-                | A::ViewOutbox => office,
+                | A::ViewOutbox
+                | A::ManageJobs
+                | A::ManageBilling => office,
+                A::ViewWorkspace => true,
                 // Only the customer accepts a quote or pays.
                 A::PayInvoice { .. } | A::AcceptQuote { .. } => false,
-                A::InviteStaff | A::ManageUsers | A::ViewAuditLog => *role == StaffRole::Admin,
+                A::InviteStaff | A::ManageUsers | A::ViewAuditLog | A::ManageCompany => {
+                    *role == StaffRole::Admin
+                }
             };
             if allowed {
                 Allow
@@ -179,7 +197,7 @@ pub fn can(actor: &Actor, action: Action<'_>) -> Decision {
                 }
                 A::AcceptQuote { customer_id } => on(customer_id, OWNER),
                 A::SendMessage(job) => on(job.customer_id, OWNER),
-                A::UpdateJobStatus(job) => match on(job.customer_id, ALL) {
+                A::UpdateJobStatus(job) | A::WorkOnJob(job) => match on(job.customer_id, ALL) {
                     Allow => Forbidden,
                     other => other,
                 },
@@ -191,7 +209,11 @@ pub fn can(actor: &Actor, action: Action<'_>) -> Decision {
                 | A::ManageInvitations
                 | A::ManageUsers
                 | A::ViewAuditLog
-                | A::ViewOutbox => Forbidden,
+                | A::ViewOutbox
+                | A::ViewWorkspace
+                | A::ManageJobs
+                | A::ManageBilling
+                | A::ManageCompany => Forbidden,
             }
         }
     }
@@ -330,6 +352,31 @@ mod tests {
                 "outgoing mail",
                 Action::ViewOutbox,
                 [U, F, F, F, F, F, F, Y, Y],
+            ),
+            (
+                "workspace",
+                Action::ViewWorkspace,
+                [U, F, F, F, F, Y, Y, Y, Y],
+            ),
+            (
+                "staff page of job of A",
+                Action::WorkOnJob(job),
+                [U, F, F, F, N, Y, N, Y, Y],
+            ),
+            (
+                "manage jobs",
+                Action::ManageJobs,
+                [U, F, F, F, F, F, F, Y, Y],
+            ),
+            (
+                "billing",
+                Action::ManageBilling,
+                [U, F, F, F, F, F, F, Y, Y],
+            ),
+            (
+                "company",
+                Action::ManageCompany,
+                [U, F, F, F, F, F, F, F, Y],
             ),
         ];
         let people = people();

@@ -1,0 +1,128 @@
+//! The message thread of a job: staff and the customer's contacts, newest at the bottom, with
+//! what is new since the reader last looked.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    staff::{action_error, loading, FieldError, FormError},
+    PorticoError,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub id: i32,
+    pub author: String,
+    pub from_staff: bool,
+    pub mine: bool,
+    pub body: String,
+    pub at: String,
+    pub new: bool,
+}
+
+/// A job's thread; reading it marks it read for this person.
+#[server(name = JobThread, prefix = "/api", endpoint = "messages/thread")]
+pub async fn job_thread(job_id: i32) -> Result<Vec<MessageView>, PorticoError> {
+    use portico_domain::messages;
+
+    use crate::{jobs::access, server, staff::local::Local};
+
+    server::answer(async {
+        let (actor, _, _) = access::job_for(job_id, access::On::View).await?;
+        let db = server::db()?;
+        let here = Local::load(&db).await?;
+        let reader = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+        Ok(messages::read_thread(&db, job_id, reader)
+            .await?
+            .into_iter()
+            .map(|m| MessageView {
+                id: m.id,
+                author: m.author,
+                from_staff: m.from_staff,
+                mine: m.mine,
+                body: m.body,
+                at: here.date_time(m.at),
+                new: m.new,
+            })
+            .collect())
+    })
+    .await
+}
+
+/// Posts a message on a job's thread.
+#[server(name = PostMessage, prefix = "/api", endpoint = "messages/post")]
+pub async fn post_message(job_id: i32, body: String) -> Result<(), PorticoError> {
+    use portico_domain::messages;
+
+    use crate::{jobs::access, server};
+
+    server::answer(async {
+        let (actor, _, _) = access::job_for(job_id, access::On::Message).await?;
+        let author = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+        messages::post(
+            &server::db()?,
+            &server::stamp(&actor)?,
+            job_id,
+            author,
+            &body,
+        )
+        .await?;
+        Ok(())
+    })
+    .await
+}
+
+/// The thread with a box to answer in.
+#[component]
+pub fn MessageThread(job_id: i32) -> impl IntoView {
+    let post = ServerAction::<PostMessage>::new();
+    let thread = Resource::new(move || post.version().get(), move |_| job_thread(job_id));
+    let error = action_error(post);
+    let (draft, set_draft) = signal(String::new());
+    Effect::new(move |_| {
+        if matches!(post.value().get(), Some(Ok(()))) {
+            set_draft.set(String::new());
+        }
+    });
+
+    view! {
+        <section class="card" aria-labelledby="messages-title">
+            <h2 id="messages-title">"Messages"</h2>
+            <Suspense fallback=loading>
+                {move || Suspend::new(async move {
+                    match thread.await {
+                        Ok(list) if list.is_empty() => view! { <p class="empty">"No messages yet."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ol class="thread">
+                                {list.into_iter().map(|m| view! {
+                                    <li class="thread__message" class:thread__message--mine=m.mine class:thread__message--staff=m.from_staff>
+                                        <p class="thread__meta">
+                                            <strong>{m.author}</strong>" · "{m.at}
+                                            {m.new.then(|| view! { <span class="badge badge--new">"new"</span> })}
+                                        </p>
+                                        <p class="thread__body">{m.body}</p>
+                                    </li>
+                                }).collect_view()}
+                            </ol>
+                        }.into_any(),
+                        Err(error) => view! { <crate::accounts::ErrorView error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <ActionForm action=post attr:class="form">
+                <input type="hidden" name="job_id" value=job_id />
+                <div class="field">
+                    <label for="message-body">"Your message"</label>
+                    <textarea id="message-body" name="body" rows="3" maxlength="5000"
+                        prop:value=draft on:input=move |ev| set_draft.set(event_target_value(&ev))></textarea>
+                    <FieldError error field="body" />
+                </div>
+                <FormError error />
+                <button type="submit" class="button" disabled=move || post.pending().get()>
+                    {move || if post.pending().get() { "Sending…" } else { "Send" }}
+                </button>
+            </ActionForm>
+        </section>
+    }
+    .into_any()
+}
