@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod company;
 pub mod crew;
 pub mod customers;
+pub mod documents;
 pub mod error;
 pub mod invoices;
 pub mod jobs;

@@ -134,7 +134,16 @@ pub fn unix(at: DateTime<Utc>) -> i64 {
 /// Who is asking. Ends the session when it is past its absolute lifetime, and refreshes it
 /// (which moves the idle deadline) at most once a minute.
 pub async fn current_actor() -> Result<Actor, PorticoError> {
-    let session = session()?;
+    actor_of(&session()?, &accounts()?, &db()?).await
+}
+
+/// [`current_actor`] for handlers outside Leptos (file downloads and uploads), which hold the
+/// session, the accounts context and the database themselves.
+pub async fn actor_of(
+    session: &Session,
+    accounts: &AccountsContext,
+    db: &DatabaseConnection,
+) -> Result<Actor, PorticoError> {
     let Some(user_id) = session
         .get::<i32>(keys::USER_ID)
         .await
@@ -142,7 +151,6 @@ pub async fn current_actor() -> Result<Actor, PorticoError> {
     else {
         return Ok(Actor::Anonymous);
     };
-    let accounts = accounts()?;
     let now = accounts.clock.now();
     let signed_in_at = session
         .get::<i64>(keys::SIGNED_IN_AT)
@@ -164,7 +172,7 @@ pub async fn current_actor() -> Result<Actor, PorticoError> {
             .await
             .map_err(session_error)?;
     }
-    let actor = actor_for(&db()?, user_id).await?;
+    let actor = actor_for(db, user_id).await?;
     if actor == Actor::Anonymous {
         // Disabled or removed since signing in.
         session.flush().await.map_err(session_error)?;

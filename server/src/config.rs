@@ -36,6 +36,7 @@ const KNOWN_VARIABLES: &[&str] = &[
     "SIGN_IN_ATTEMPTS_PER_MINUTE",
     "SMTP_URL",
     "MAIL_FROM",
+    "UPLOAD_LIMIT_MB",
     "TEST_DATABASE_URL",
 ];
 
@@ -76,6 +77,8 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The sender of Portico's mail, e.g. `Van Dijk Verhuizingen <portal@vandijk.example>`.
     pub mail_from: String,
+    /// The largest document upload, in bytes (`PORTICO_UPLOAD_LIMIT_MB`, default 20).
+    pub upload_limit: usize,
 }
 
 // By hand, so that a password in the database URL never reaches a log.
@@ -108,6 +111,7 @@ impl std::fmt::Debug for Config {
             )
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("mail_from", &self.mail_from)
+            .field("upload_limit", &self.upload_limit)
             .finish()
     }
 }
@@ -128,6 +132,7 @@ struct Raw {
     sign_in_attempts_per_minute: Option<Number>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
+    upload_limit_mb: Option<Number>,
     /// Which variable gave `addr`, when it was not PORTICO_ADDR or the file.
     #[serde(skip)]
     addr_from: Option<&'static str>,
@@ -206,6 +211,7 @@ impl Config {
                 "SIGN_IN_ATTEMPTS_PER_MINUTE",
                 &mut raw.sign_in_attempts_per_minute,
             ),
+            ("UPLOAD_LIMIT_MB", &mut raw.upload_limit_mb),
         ] {
             if let Some(text) = prefixed(name) {
                 *slot = Some(Number::Text(text));
@@ -297,6 +303,10 @@ impl Config {
                 }
                 from
             },
+            upload_limit: usize::try_from(
+                parse_number("PORTICO_UPLOAD_LIMIT_MB", raw.upload_limit_mb, 20, 1..=1024)? * 1024 * 1024,
+            )
+            .unwrap_or(20 * 1024 * 1024),
         })
     }
 }

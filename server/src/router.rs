@@ -5,8 +5,9 @@ use std::{any::Any, path::PathBuf};
 
 use axum::{
     body::Body,
+    extract::DefaultBodyLimit,
     http::{header, HeaderValue, Request, Response, StatusCode},
-    routing::get,
+    routing::{get, post},
     Router,
 };
 use leptos::prelude::provide_context;
@@ -25,7 +26,7 @@ use tower_http::{
 };
 use tracing::{Level, Span};
 
-use crate::{health, requests, sessions, AppState};
+use crate::{files, health, requests, sessions, AppState};
 
 /// Where the compiled assets are.
 pub fn pkg_dir(options: &leptos::config::LeptosOptions) -> PathBuf {
@@ -38,7 +39,7 @@ pub fn pkg_dir(options: &leptos::config::LeptosOptions) -> PathBuf {
 /// but must revalidate; an unchanged file costs a 304.
 const PKG_CACHE_CONTROL: &str = "public, max-age=0, must-revalidate";
 
-/// The largest request body accepted anywhere; uploads will get their own, larger limit.
+/// The largest request body accepted anywhere but the document upload, which has its own.
 pub const MAX_REQUEST_BODY: usize = 2 * 1024 * 1024;
 
 /// Builds the whole application. Tests call this with a fresh database and drive it with
@@ -85,12 +86,24 @@ pub fn router(state: AppState) -> Router {
                 .precompressed_gzip(),
         );
 
+    // Uploads have their own, larger limit (PORTICO_UPLOAD_LIMIT_MB, plus room for the form).
+    let upload_limit = state.upload_limit + 64 * 1024;
+    let uploads = Router::new()
+        .route("/files/jobs/{job_id}/documents", post(files::upload))
+        .layer(DefaultBodyLimit::max(upload_limit))
+        .layer(RequestBodyLimitLayer::new(upload_limit));
+
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/files/invoices/{file}", get(files::invoice_pdf))
+        .route("/files/quotes/{file}", get(files::quote_pdf))
+        .route("/files/documents/{id}", get(files::document))
         .nest_service("/pkg", pkg)
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })
+        .route_layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
+        .merge(uploads)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))
@@ -116,7 +129,6 @@ pub fn router(state: AppState) -> Router {
                 )
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(CatchPanicLayer::custom(panic_response))
-                .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
                 .layer(CompressionLayer::new())
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::X_CONTENT_TYPE_OPTIONS,

@@ -77,6 +77,10 @@ pub fn app_state(
         public_origin: config.public_url.origin().ascii_serialization(),
         https: config.public_url.scheme() == "https",
         session_idle: config.session_idle,
+        documents: std::sync::Arc::new(portico_domain::documents::LocalDisk::new(
+            config.data_dir.join("documents"),
+        )),
+        upload_limit: config.upload_limit,
     })
 }
 

@@ -19,6 +19,10 @@ pub struct AppState {
     pub https: bool,
     /// The idle timeout, for the session cookie and store.
     pub session_idle: std::time::Duration,
+    /// Where document bytes are kept (a folder under the data directory).
+    pub documents: portico_domain::documents::SharedStorage,
+    /// The largest upload, in bytes.
+    pub upload_limit: usize,
 }
 
 /// Leptos' options for serving the site: where the compiled assets are (cargo-leptos sets

@@ -20,6 +20,7 @@ use crate::{
 pub const PER_PAGE: u64 = 20;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CustomerForm {
     pub name: String,
     /// `household` or `business`.
@@ -330,6 +331,22 @@ fn CustomerFields(
 
 #[component]
 pub fn NewCustomerPage() -> impl IntoView {
+    let allowed = Resource::new(|| (), |_| crate::staff::may_manage_jobs());
+    view! {
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match allowed.await {
+                    Ok(()) => view! { <NewCustomerForm /> }.into_any(),
+                    Err(error) => view! { <crate::accounts::ErrorView error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+    .into_any()
+}
+
+#[component]
+fn NewCustomerForm() -> impl IntoView {
     let save = ServerAction::<SaveCustomer>::new();
     let error = action_error(save);
     let navigate = use_navigate();

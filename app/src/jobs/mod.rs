@@ -32,6 +32,7 @@ pub struct TimelineItem {
 
 /// The details form, as typed (dates `YYYY-MM-DD`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct JobDetailsForm {
     pub origin_address: String,
     pub origin_notes: String,

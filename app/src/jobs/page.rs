@@ -93,6 +93,7 @@ fn JobView(job: StaffJobView) -> impl IntoView {
                     {(job.can_manage && schedulable).then(|| view! { <ScheduleForm job=job.clone() /> })}
                     {job.can_manage.then(|| view! { <QuoteSection job_id=job.id status=job.status.clone() quotes=job.quotes.clone() /> })}
                     {job.can_bill.then(|| view! { <InvoiceSection job=job.clone() /> })}
+                    <crate::documents::DocumentSection job_id=job.id can_manage=job.can_manage />
                 </div>
                 <aside class="job-page__side">
                     <Timeline job=job.clone() />

@@ -15,6 +15,16 @@ pub struct Person {
     pub name: String,
 }
 
+/// Answers 200 for office and admin: pages without data of their own ask it first.
+#[server(name = MayManageJobs, prefix = "/api", endpoint = "staff/may_manage_jobs")]
+pub async fn may_manage_jobs() -> Result<(), PorticoError> {
+    crate::server::answer(async {
+        crate::server::authorize(portico_domain::policy::Action::ManageJobs).await?;
+        Ok(())
+    })
+    .await
+}
+
 /// The latest error of a server action, as a signal.
 pub fn action_error<I, O>(action: ServerAction<I>) -> Signal<Option<PorticoError>>
 where

@@ -286,6 +286,138 @@ fn server_functions() -> Vec<(&'static str, Body, [u16; 7])> {
             form_of(&[("user_id", "999999")]),
             [401, 403, 403, 403, 403, 403, 404],
         ),
+        // The business core. Job 1 is customer A's move today, with the crew member assigned.
+        (
+            "/api/jobs/staff_job",
+            form_of(&[("job_id", "1")]),
+            [401, 403, 403, 404, 200, 200, 200],
+        ),
+        (
+            "/api/jobs/create_job",
+            form_of(&[("customer_id", "1"), ("details[origin_address]", "")]),
+            [401, 403, 403, 403, 403, 422, 422],
+        ),
+        (
+            "/api/jobs/update_job",
+            form_of(&[("job_id", "1"), ("details[origin_address]", "")]),
+            [401, 403, 403, 403, 403, 422, 422],
+        ),
+        (
+            "/api/jobs/schedule_job",
+            form_of(&[
+                ("job_id", "1"),
+                ("date", "not a date"),
+                ("slot_start", "08:00"),
+                ("slot_end", "10:00"),
+                ("crew[0]", "3"),
+            ]),
+            [401, 403, 403, 403, 403, 422, 422],
+        ),
+        // Scheduled → completed skips the day: refused with both states named.
+        (
+            "/api/jobs/change_status",
+            form_of(&[("job_id", "1"), ("status", "completed")]),
+            [401, 403, 403, 404, 409, 409, 409],
+        ),
+        (
+            "/api/quotes/save_quote",
+            Body::Json(json!({ "job_id": 1, "valid_until": "not a date", "lines": [] })),
+            [401, 403, 403, 403, 403, 422, 422],
+        ),
+        (
+            "/api/quotes/preview",
+            Body::Json(json!({ "lines": [] })),
+            [401, 403, 403, 403, 403, 422, 422],
+        ),
+        (
+            "/api/quotes/send_quote",
+            form_of(&[("quote_id", "999999")]),
+            [401, 403, 403, 403, 403, 404, 404],
+        ),
+        (
+            "/api/quotes/record_answer",
+            form_of(&[
+                ("quote_id", "999999"),
+                ("answer", "accepted"),
+                ("name", "Sanne de Boer"),
+            ]),
+            [401, 403, 403, 403, 403, 404, 404],
+        ),
+        (
+            "/api/invoices/from_quote",
+            form_of(&[("quote_id", "999999")]),
+            [401, 403, 403, 403, 403, 404, 404],
+        ),
+        (
+            "/api/invoices/issue",
+            form_of(&[("invoice_id", "999999")]),
+            [401, 403, 403, 403, 403, 404, 404],
+        ),
+        (
+            "/api/invoices/record_payment",
+            form_of(&[
+                ("invoice_id", "999999"),
+                ("amount", "1,00"),
+                ("method", "cash"),
+            ]),
+            [401, 403, 403, 403, 403, 404, 404],
+        ),
+        (
+            "/api/invoices/credit",
+            form_of(&[("invoice_id", "999999")]),
+            [401, 403, 403, 403, 403, 404, 404],
+        ),
+        (
+            "/api/messages/thread",
+            form_of(&[("job_id", "1")]),
+            [401, 200, 200, 404, 200, 200, 200],
+        ),
+        // An empty message: refused as input by those who may write, 403/404 for the rest.
+        (
+            "/api/messages/post",
+            form_of(&[("job_id", "1"), ("body", "")]),
+            [401, 422, 403, 404, 422, 422, 422],
+        ),
+        (
+            "/api/crew/today",
+            form_of(&[]),
+            [401, 403, 403, 403, 200, 200, 200],
+        ),
+        (
+            "/api/staff/dashboard",
+            form_of(&[]),
+            [401, 403, 403, 403, 403, 200, 200],
+        ),
+        (
+            "/api/staff/may_manage_jobs",
+            form_of(&[]),
+            [401, 403, 403, 403, 403, 200, 200],
+        ),
+        (
+            "/api/customers/list",
+            form_of(&[("query", "boer")]),
+            [401, 403, 403, 403, 403, 200, 200],
+        ),
+        (
+            "/api/customers/detail",
+            form_of(&[("customer_id", "1")]),
+            [401, 403, 403, 403, 403, 200, 200],
+        ),
+        (
+            "/api/customers/save",
+            form_of(&[("customer[name]", ""), ("customer[kind]", "household")]),
+            [401, 403, 403, 403, 403, 422, 422],
+        ),
+        (
+            "/api/documents/for_job",
+            form_of(&[("job_id", "1")]),
+            [401, 403, 403, 404, 200, 200, 200],
+        ),
+        (
+            "/api/documents/visibility",
+            form_of(&[("document_id", "999999"), ("visibility", "customer")]),
+            [401, 403, 403, 403, 403, 404, 404],
+        ),
         // Last: it ends the session it is called with.
         (
             "/api/accounts/sign_out",
@@ -311,6 +443,26 @@ const PAGES: &[(&str, [u16; 7])] = &[
     ("/account/security", [302, 200, 200, 200, 200, 200, 200]),
     ("/staff/invitations", [302, 403, 403, 403, 403, 200, 200]),
     ("/staff/outgoing-mail", [302, 403, 403, 403, 403, 200, 200]),
+    ("/staff", [302, 403, 403, 403, 403, 200, 200]),
+    ("/staff/customers", [302, 403, 403, 403, 403, 200, 200]),
+    ("/staff/customers/new", [302, 403, 403, 403, 403, 200, 200]),
+    ("/staff/customers/1", [302, 403, 403, 403, 403, 200, 200]),
+    ("/staff/jobs/1", [302, 403, 403, 404, 200, 200, 200]),
+    ("/staff/jobs/999999", [302, 404, 404, 404, 404, 404, 404]),
+    ("/crew", [302, 403, 403, 403, 200, 200, 200]),
+    // Files answer like server functions: 401 before sign-in, 404 for what is not there.
+    (
+        "/files/invoices/999999.pdf",
+        [401, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "/files/quotes/999999.pdf",
+        [401, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "/files/documents/999999",
+        [401, 404, 404, 404, 404, 404, 404],
+    ),
     ("/healthz", [200, 200, 200, 200, 200, 200, 200]),
     ("/no-such-page", [404, 404, 404, 404, 404, 404, 404]),
 ];

@@ -1,0 +1,285 @@
+//! Documents: quotes, contracts, inventory lists, invoices, photos. The type is read from the
+//! file's bytes, the size is limited, the bytes are hashed (SHA-256) and stored outside the
+//! web root under a name the server makes up, behind the [`Storage`] trait (a folder on local
+//! disk by default). Each is visible to staff only or to the customer too.
+
+pub mod entity;
+
+use std::{path::PathBuf, sync::Arc};
+
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, TransactionSession, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+
+pub use entity::{DocumentKind, Model as Document, Visibility};
+
+use crate::{
+    audit::{AuditAction, Stamp},
+    DomainError,
+};
+
+/// Where document bytes are kept.
+#[async_trait::async_trait]
+pub trait Storage: Send + Sync {
+    async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), DomainError>;
+    async fn get(&self, key: &str) -> Result<Vec<u8>, DomainError>;
+    async fn delete(&self, key: &str) -> Result<(), DomainError>;
+}
+
+/// A folder on the server's disk (`<data dir>/documents`), two levels of sub-folders by key.
+#[derive(Debug, Clone)]
+pub struct LocalDisk {
+    root: PathBuf,
+}
+
+impl LocalDisk {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    fn path(&self, key: &str) -> Result<PathBuf, DomainError> {
+        // Keys are made here (hex); anything else is refused rather than joined into a path.
+        if key.len() < 8 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(DomainError::Internal(format!("bad storage key {key:?}")));
+        }
+        Ok(self.root.join(&key[..2]).join(&key[2..4]).join(key))
+    }
+}
+
+#[async_trait::async_trait]
+impl Storage for LocalDisk {
+    async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), DomainError> {
+        let path = self.path(key)?;
+        let io = |e: std::io::Error| DomainError::Internal(format!("storing a document: {e}"));
+        if let Some(parent) = path.parent() {
+            tokio::fs::create_dir_all(parent).await.map_err(io)?;
+        }
+        // Written under a temporary name and renamed, so a reader never sees half a file.
+        let partial = path.with_extension("partial");
+        tokio::fs::write(&partial, bytes).await.map_err(io)?;
+        tokio::fs::rename(&partial, &path).await.map_err(io)
+    }
+
+    async fn get(&self, key: &str) -> Result<Vec<u8>, DomainError> {
+        tokio::fs::read(self.path(key)?)
+            .await
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => DomainError::NotFound("document file"),
+                _ => DomainError::Internal(format!("reading a document: {e}")),
+            })
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), DomainError> {
+        match tokio::fs::remove_file(self.path(key)?).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(DomainError::Internal(format!("removing a document: {e}"))),
+        }
+    }
+}
+
+pub type SharedStorage = Arc<dyn Storage>;
+
+/// The types a document may have, by what its bytes say: (MIME type, words for a message).
+const ALLOWED: &[&str] = &[
+    "application/pdf",
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/heif",
+    "image/heic",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+];
+
+/// The content type from the first bytes; `None` when it is not one we accept.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    let kind = infer::get(bytes)?;
+    ALLOWED
+        .iter()
+        .copied()
+        .find(|allowed| *allowed == kind.mime_type())
+}
+
+/// Keeps the last path segment, drops control characters, and limits the length.
+pub fn clean_file_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = last
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | '|' | '*' | '?' | ':'))
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
+    if cleaned.is_empty() {
+        "document".to_owned()
+    } else {
+        cleaned.chars().take(200).collect()
+    }
+}
+
+/// An upload, as received.
+pub struct Upload {
+    pub customer_id: i32,
+    pub job_id: Option<i32>,
+    pub kind: DocumentKind,
+    pub visibility: Visibility,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Checks, hashes and stores an upload, then records it. `limit` is in bytes.
+pub async fn upload<C>(
+    db: &C,
+    storage: &dyn Storage,
+    stamp: &Stamp,
+    upload: Upload,
+    limit: usize,
+) -> Result<Document, DomainError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    if upload.bytes.is_empty() {
+        return Err(DomainError::invalid("file", "The file is empty."));
+    }
+    if upload.bytes.len() > limit {
+        return Err(DomainError::invalid(
+            "file",
+            format!("The file is larger than {} MB.", limit / (1024 * 1024)),
+        ));
+    }
+    let Some(content_type) = sniff(&upload.bytes) else {
+        return Err(DomainError::invalid(
+            "file",
+            "Upload a PDF, a photo (JPEG, PNG, WebP, HEIC) or a Word or Excel file.",
+        ));
+    };
+    crate::customers::find(db, upload.customer_id).await?;
+    if let Some(job_id) = upload.job_id {
+        if crate::jobs::find(db, job_id).await?.customer_id != upload.customer_id {
+            return Err(DomainError::invalid(
+                "job",
+                "That job belongs to another customer.",
+            ));
+        }
+    }
+    let bytes = upload.bytes;
+    let (bytes, digest) = tokio::task::spawn_blocking(move || {
+        let digest = hex::encode(Sha256::digest(&bytes));
+        (bytes, digest)
+    })
+    .await
+    .map_err(|e| DomainError::Internal(format!("hashing an upload: {e}")))?;
+    let key = uuid::Uuid::new_v4().simple().to_string();
+    storage.put(&key, &bytes).await?;
+    let saved = async {
+        let txn = db.begin().await?;
+        let document = entity::ActiveModel {
+            customer_id: Set(Some(upload.customer_id)),
+            job_id: Set(upload.job_id),
+            kind: Set(upload.kind),
+            file_name: Set(clean_file_name(&upload.file_name)),
+            content_type: Set(content_type.to_owned()),
+            size_bytes: Set(i64::try_from(bytes.len()).unwrap_or(i64::MAX)),
+            sha256: Set(digest),
+            storage_key: Set(key.clone()),
+            visibility: Set(upload.visibility),
+            uploaded_by: Set(stamp.by),
+            created_at: Set(stamp.at),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        stamp
+            .record(
+                &txn,
+                AuditAction::DocumentUploaded,
+                format!("document:{}", document.id),
+                Some(format!("{} ({content_type})", document.file_name)),
+            )
+            .await?;
+        txn.commit().await?;
+        Ok::<_, DomainError>(document)
+    }
+    .await;
+    if saved.is_err() {
+        // Nothing half-saved: the bytes go when the row could not be written.
+        let _ = storage.delete(&key).await;
+    }
+    saved
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: i32) -> Result<Document, DomainError> {
+    entity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("document"))
+}
+
+/// A job's documents, newest first; `customer_only` leaves out the staff-only ones.
+pub async fn for_job(
+    db: &impl ConnectionTrait,
+    job_id: i32,
+    customer_only: bool,
+) -> Result<Vec<Document>, DomainError> {
+    let mut query = entity::Entity::find().filter(entity::Column::JobId.eq(job_id));
+    if customer_only {
+        query = query.filter(entity::Column::Visibility.eq("customer"));
+    }
+    Ok(query.order_by_desc(entity::Column::Id).all(db).await?)
+}
+
+/// Shows a document to the customer or hides it again.
+pub async fn set_visibility<C>(
+    db: &C,
+    stamp: &Stamp,
+    id: i32,
+    visibility: Visibility,
+) -> Result<Document, DomainError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let txn = db.begin().await?;
+    let mut active: entity::ActiveModel = find(&txn, id).await?.into();
+    active.visibility = Set(visibility);
+    let document = active.update(&txn).await?;
+    stamp
+        .record(
+            &txn,
+            AuditAction::DocumentVisibilityChanged,
+            format!("document:{id}"),
+            Some(format!("{visibility:?}").to_lowercase()),
+        )
+        .await?;
+    txn.commit().await?;
+    Ok(document)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_type_comes_from_the_bytes() {
+        assert_eq!(
+            sniff(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"),
+            Some("application/pdf")
+        );
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Some("image/png"));
+        assert_eq!(sniff(b"<html><script>alert(1)</script>"), None);
+        assert_eq!(sniff(b"MZ\x90\0\x03\0\0\0"), None, "a Windows program");
+        assert_eq!(sniff(b""), None);
+    }
+
+    #[test]
+    fn file_names_lose_their_paths_and_odd_characters() {
+        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(
+            clean_file_name("C:\\Users\\me\\inventaris.pdf"),
+            "inventaris.pdf"
+        );
+        assert_eq!(clean_file_name("a\u{0}b\"c.pdf"), "abc.pdf");
+        assert_eq!(clean_file_name("..."), "document");
+        assert_eq!(clean_file_name(".hidden.png"), "hidden.png");
+    }
+}

@@ -1,0 +1,355 @@
+//! Files that are not pages: quote and invoice PDFs, document downloads and uploads. Each asks
+//! the same policy as the server functions; another customer's file is 404. Downloads are
+//! attachments with `nosniff` and a sandboxing CSP, never rendered inline.
+
+use axum::{
+    body::Body,
+    extract::{Multipart, Path, State},
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Extension, Json,
+};
+use portico_app::{server::actor_of, PorticoError};
+use portico_domain::{
+    audit::{AuditAction, RequestOrigin, Stamp},
+    documents::{self, DocumentKind, Upload, Visibility},
+    invoices::{self, InvoiceStatus},
+    jobs, pdf,
+    policy::{self, Action, Actor, Decision, JobAccess},
+    quotes::{self, QuoteStatus},
+};
+use tower_sessions::Session;
+
+use crate::AppState;
+
+/// An error as a JSON body with its status, the same shape server functions answer with.
+pub struct Refusal(PorticoError);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(self.0)).into_response()
+    }
+}
+
+impl From<PorticoError> for Refusal {
+    fn from(error: PorticoError) -> Self {
+        Self(error)
+    }
+}
+
+impl From<portico_domain::DomainError> for Refusal {
+    fn from(error: portico_domain::DomainError) -> Self {
+        Self(error.into())
+    }
+}
+
+fn decide(decision: Decision) -> Result<(), Refusal> {
+    match decision {
+        Decision::Allow => Ok(()),
+        Decision::Unauthenticated => Err(PorticoError::Unauthenticated.into()),
+        Decision::Forbidden => Err(PorticoError::Forbidden.into()),
+        Decision::NotFound => Err(PorticoError::NotFound.into()),
+    }
+}
+
+async fn who(state: &AppState, session: &Session) -> Result<Actor, Refusal> {
+    let actor = actor_of(session, &state.accounts, &state.db).await?;
+    if actor == Actor::Anonymous {
+        return Err(PorticoError::Unauthenticated.into());
+    }
+    Ok(actor)
+}
+
+fn stamp(state: &AppState, actor: &Actor, origin: &RequestOrigin) -> Stamp {
+    Stamp::new(state.accounts.clock.now(), actor.user_id(), origin.clone())
+}
+
+/// `12.pdf` → 12; anything else is not found.
+fn id_of(file: &str, extension: &str) -> Result<i32, Refusal> {
+    file.strip_suffix(extension)
+        .and_then(|id| id.parse().ok())
+        .ok_or(Refusal(PorticoError::NotFound))
+}
+
+/// An attachment download: the browser saves it and never renders it in our origin.
+fn attachment(bytes: Vec<u8>, content_type: &str, file_name: &str) -> Response {
+    let ascii: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = file_name
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect();
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
+    let mut response = Response::new(Body::from(bytes));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    response
+}
+
+async fn render(paper: pdf::Paper) -> Result<Vec<u8>, Refusal> {
+    tokio::task::spawn_blocking(move || pdf::render(&paper))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "rendering a PDF");
+            Refusal(PorticoError::Internal)
+        })
+}
+
+/// `GET /files/invoices/{id}.pdf`: office and admin; the customer's owner and payer contacts
+/// once it is issued.
+pub async fn invoice_pdf(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Extension(origin): Extension<RequestOrigin>,
+    Path(file): Path<String>,
+) -> Result<Response, Refusal> {
+    let id = id_of(&file, ".pdf")?;
+    let actor = who(&state, &session).await?;
+    let invoice = invoices::find(&state.db, id).await?;
+    match &actor {
+        Actor::Staff { .. } => decide(policy::can(&actor, Action::ManageBilling))?,
+        _ => {
+            decide(policy::can(
+                &actor,
+                Action::ViewInvoices {
+                    customer_id: invoice.customer_id,
+                },
+            ))?;
+            if invoice.status == InvoiceStatus::Draft {
+                return Err(PorticoError::NotFound.into());
+            }
+        }
+    }
+    let paper = pdf::invoice_paper(&state.db, &invoice).await?;
+    let bytes = render(paper).await?;
+    stamp(&state, &actor, &origin)
+        .record(
+            &state.db,
+            AuditAction::DocumentDownloaded,
+            format!("invoice:{id}"),
+            Some("pdf".into()),
+        )
+        .await?;
+    let name = invoice.number.unwrap_or_else(|| format!("draft-{id}"));
+    Ok(attachment(bytes, "application/pdf", &format!("{name}.pdf")))
+}
+
+/// `GET /files/quotes/{id}.pdf`: office and admin; the customer's contacts once it is sent.
+pub async fn quote_pdf(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Extension(origin): Extension<RequestOrigin>,
+    Path(file): Path<String>,
+) -> Result<Response, Refusal> {
+    let id = id_of(&file, ".pdf")?;
+    let actor = who(&state, &session).await?;
+    let quote = quotes::find(&state.db, id).await?;
+    let job = jobs::find(&state.db, quote.job_id).await?;
+    match &actor {
+        Actor::Staff { .. } => decide(policy::can(&actor, Action::ManageJobs))?,
+        _ => {
+            decide(policy::can(
+                &actor,
+                Action::ViewDocuments {
+                    customer_id: job.customer_id,
+                },
+            ))?;
+            if quote.status == QuoteStatus::Draft {
+                return Err(PorticoError::NotFound.into());
+            }
+        }
+    }
+    let paper = pdf::quote_paper(&state.db, &quote).await?;
+    let bytes = render(paper).await?;
+    stamp(&state, &actor, &origin)
+        .record(
+            &state.db,
+            AuditAction::DocumentDownloaded,
+            format!("quote:{id}"),
+            Some("pdf".into()),
+        )
+        .await?;
+    Ok(attachment(
+        bytes,
+        "application/pdf",
+        &format!("{}-v{}.pdf", job.reference, quote.version),
+    ))
+}
+
+/// `GET /files/documents/{id}`: staff who may work on its job (office: all); contacts of its
+/// customer when it is visible to them.
+pub async fn document(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Extension(origin): Extension<RequestOrigin>,
+    Path(id): Path<String>,
+) -> Result<Response, Refusal> {
+    let id: i32 = id.parse().map_err(|_| Refusal(PorticoError::NotFound))?;
+    let actor = who(&state, &session).await?;
+    let doc = documents::find(&state.db, id).await?;
+    let customer_id = doc.customer_id.unwrap_or_default();
+    match (&actor, doc.job_id) {
+        (Actor::Staff { .. }, Some(job_id)) => {
+            let job = jobs::find(&state.db, job_id).await?;
+            let crew = jobs::crew_of(&state.db, job_id).await?;
+            decide(policy::can(
+                &actor,
+                Action::WorkOnJob(JobAccess {
+                    customer_id: job.customer_id,
+                    crew: &crew,
+                }),
+            ))?;
+        }
+        (Actor::Staff { .. }, None) => decide(policy::can(&actor, Action::ManageJobs))?,
+        _ => {
+            decide(policy::can(&actor, Action::ViewDocuments { customer_id }))?;
+            if doc.visibility != Visibility::Customer {
+                return Err(PorticoError::NotFound.into());
+            }
+        }
+    }
+    let bytes = state.documents.get(&doc.storage_key).await?;
+    stamp(&state, &actor, &origin)
+        .record(
+            &state.db,
+            AuditAction::DocumentDownloaded,
+            format!("document:{id}"),
+            None,
+        )
+        .await?;
+    Ok(attachment(bytes, &doc.content_type, &doc.file_name))
+}
+
+/// `POST /files/jobs/{job_id}/documents` (multipart: `kind`, `visibility`, `file`): office and
+/// admin. Answers 201 with the document's id, or the refusal with the field it concerns.
+pub async fn upload(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Extension(origin): Extension<RequestOrigin>,
+    Path(job_id): Path<String>,
+    mut form: Multipart,
+) -> Result<Response, Refusal> {
+    let job_id: i32 = job_id
+        .parse()
+        .map_err(|_| Refusal(PorticoError::NotFound))?;
+    let actor = who(&state, &session).await?;
+    decide(policy::can(&actor, Action::ManageJobs))?;
+    let job = jobs::find(&state.db, job_id).await?;
+    let invalid = |field: &str, message: &str| {
+        Refusal(PorticoError::Invalid {
+            field: field.into(),
+            message: message.into(),
+        })
+    };
+    let mut kind = DocumentKind::Other;
+    let mut visibility = Visibility::Staff;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(invalid(
+                    "file",
+                    &format!(
+                        "The file is larger than {} MB.",
+                        state.upload_limit / (1024 * 1024)
+                    ),
+                ));
+            }
+            Err(_) => return Err(PorticoError::BadRequest.into()),
+        };
+        match field.name().unwrap_or_default() {
+            "kind" => {
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|_| Refusal(PorticoError::BadRequest))?;
+                kind = DocumentKind::from_code(&text)
+                    .ok_or_else(|| invalid("kind", "Choose what kind of document this is."))?;
+            }
+            "visibility" => {
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|_| Refusal(PorticoError::BadRequest))?;
+                visibility = match text.as_str() {
+                    "customer" => Visibility::Customer,
+                    "staff" => Visibility::Staff,
+                    _ => return Err(invalid("visibility", "Choose who may see it.")),
+                };
+            }
+            "file" => {
+                let name = field.file_name().unwrap_or("document").to_owned();
+                let bytes = field.bytes().await.map_err(|error| {
+                    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                        invalid(
+                            "file",
+                            &format!(
+                                "The file is larger than {} MB.",
+                                state.upload_limit / (1024 * 1024)
+                            ),
+                        )
+                    } else {
+                        Refusal(PorticoError::BadRequest)
+                    }
+                })?;
+                file = Some((name, bytes.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    let Some((file_name, bytes)) = file else {
+        return Err(invalid("file", "Choose a file to upload."));
+    };
+    let document = documents::upload(
+        &state.db,
+        state.documents.as_ref(),
+        &stamp(&state, &actor, &origin),
+        Upload {
+            customer_id: job.customer_id,
+            job_id: Some(job_id),
+            kind,
+            visibility,
+            file_name,
+            bytes,
+        },
+        state.upload_limit,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(document.id)).into_response())
+}
