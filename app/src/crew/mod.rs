@@ -154,4 +154,5 @@ fn CrewJobCard(job: CrewJob) -> impl IntoView {
             <crate::jobs::page::StatusButtons job_id=job.id steps=job.next_steps.clone() />
         </li>
     }
+    .into_any()
 }

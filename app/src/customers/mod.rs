@@ -327,6 +327,7 @@ fn CustomerFields(
             </div>
         </div>
     }
+    .into_any()
 }
 
 #[component]

@@ -205,6 +205,7 @@ fn UploadForm(job_id: i32, uploaded: RwSignal<usize>) -> impl IntoView {
             </button>
         </form>
     }
+    .into_any()
 }
 
 #[cfg(any(feature = "hydrate", feature = "csr"))]

@@ -219,7 +219,12 @@ pub async fn staff_job(job_id: i32) -> Result<StaffJobView, PorticoError> {
                 eta: e.eta.map(|eta| here.time(eta)),
             })
             .collect();
-        let quotes = crate::quotes::views_for_job(&db, &here, job_id).await?;
+        // Prices are the office's business, not the crew's.
+        let quotes = if can_manage {
+            crate::quotes::views_for_job(&db, &here, job_id).await?
+        } else {
+            Vec::new()
+        };
         let invoices = if can_bill {
             crate::invoices::views_for_job(&db, &here, job_id).await?
         } else {

@@ -201,6 +201,7 @@ pub fn AddressCard(job: StaffJobView) -> impl IntoView {
             })}
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -222,6 +223,7 @@ fn DetailsForm(job: StaffJobView) -> impl IntoView {
             </ActionForm>
         </details>
     }
+    .into_any()
 }
 
 /// The job's detail fields, named `details[…]` for the server function.
@@ -269,6 +271,7 @@ pub fn JobDetailsFields(
             <FieldError error field="notes" />
         </div>
     }
+    .into_any()
 }
 
 #[component]
@@ -314,6 +317,7 @@ fn ScheduleForm(job: StaffJobView) -> impl IntoView {
             </ActionForm>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -346,6 +350,7 @@ fn InvoiceSection(job: StaffJobView) -> impl IntoView {
             <FormError error />
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -446,4 +451,5 @@ fn Timeline(job: StaffJobView) -> impl IntoView {
             </ol>
         </section>
     }
+    .into_any()
 }

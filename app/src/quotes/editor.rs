@@ -65,6 +65,7 @@ fn Totals(totals: TotalsView) -> impl IntoView {
             <dt class="totals__total">"Total"</dt><dd class="totals__total">{totals.total}</dd>
         </dl>
     }
+    .into_any()
 }
 
 #[component]

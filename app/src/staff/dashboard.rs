@@ -236,6 +236,7 @@ fn DayPanel(id: &'static str, title: String, jobs: Vec<DashboardJob>) -> impl In
             </ul>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -263,4 +264,5 @@ fn ItemPanel(
             </ul>
         </section>
     }
+    .into_any()
 }
