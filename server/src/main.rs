@@ -63,7 +63,7 @@ async fn run(command: Command, config: Config) -> Result<(), startup::StartupErr
             Ok(())
         }
         Command::SeedDemo => {
-            match startup::seed_demo(&db).await? {
+            match startup::seed_demo(&db, &config).await? {
                 Some(summary) => println!("{}", startup::describe_seed(&summary)),
                 None => println!("The database already has data; the demo seed was not applied."),
             }
@@ -71,7 +71,7 @@ async fn run(command: Command, config: Config) -> Result<(), startup::StartupErr
         }
         Command::Serve => {
             if config.demo {
-                if let Some(summary) = startup::seed_demo(&db).await? {
+                if let Some(summary) = startup::seed_demo(&db, &config).await? {
                     println!("{}", startup::describe_seed(&summary));
                 }
             }

@@ -159,11 +159,56 @@ fn ensure_sqlite_parent(url: &str) -> Result<(), String> {
     }
 }
 
-/// Seeds the demo company into an empty database.
-pub async fn seed_demo(db: &DatabaseConnection) -> Result<Option<SeedSummary>, StartupError> {
-    seed::seed_demo_if_empty(db, chrono::Utc::now())
+/// Seeds the demo company into an empty database, with its documents (PDFs and photos) in the
+/// data directory.
+pub async fn seed_demo(
+    db: &DatabaseConnection,
+    config: &Config,
+) -> Result<Option<SeedSummary>, StartupError> {
+    let now = chrono::Utc::now();
+    let summary = seed::seed_demo_if_empty(db, now)
         .await
-        .map_err(|e| StartupError::Seed(e.to_string()))
+        .map_err(|e| StartupError::Seed(e.to_string()))?;
+    if summary.is_some() {
+        let storage = portico_domain::documents::LocalDisk::new(config.data_dir.join("documents"));
+        seed::attach_demo_documents(db, &storage, now)
+            .await
+            .map_err(|e| StartupError::Seed(e.to_string()))?;
+    }
+    Ok(summary)
+}
+
+/// Once at start and then every hour: sent quotes past their date expire, issued invoices past
+/// their due date become overdue (by the company's calendar).
+fn spawn_housekeeping(db: DatabaseConnection, clock: SharedClock) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            if let Err(e) = housekeeping(&db, clock.now()).await {
+                tracing::warn!(error = %e, "housekeeping");
+            }
+        }
+    });
+}
+
+/// Expires due quotes and marks overdue invoices; returns how many of each.
+pub async fn housekeeping(
+    db: &DatabaseConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(usize, usize), portico_domain::DomainError> {
+    let zone = portico_domain::company::profile(db)
+        .await
+        .map(|c| c.time_zone)
+        .unwrap_or_default();
+    let today = portico_domain::jobs::local_today(now, &zone);
+    let stamp = portico_domain::audit::Stamp::system(now);
+    let expired = portico_domain::quotes::expire_due(db, &stamp, today).await?;
+    let overdue = portico_domain::invoices::mark_overdue(db, &stamp, today).await?;
+    if expired + overdue > 0 {
+        tracing::info!(expired, overdue, "quotes expired, invoices overdue");
+    }
+    Ok((expired, overdue))
 }
 
 /// The demo people's current authenticator code, and how long it stays valid.
@@ -220,6 +265,7 @@ pub async fn serve(config: &Config, db: DatabaseConnection) -> Result<(), Startu
         clock.clone(),
     )?;
     spawn_session_cleanup(db.clone(), clock.clone());
+    spawn_housekeeping(db.clone(), clock.clone());
     let mut state = state;
     match &config.smtp_url {
         Some(url) => {

@@ -216,13 +216,14 @@ pub async fn search(
                     .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\')),
             );
         }
-        // Postcodes are typed with and without the space ("1234 AB").
-        let compact = query.replace(' ', "");
-        if compact != query && !compact.is_empty() {
-            any = any.add(
-                Expr::expr(Func::lower(Expr::col(entity::Column::Postcode)))
-                    .like(format!("%{}%", compact.replace('%', "").replace('_', ""))),
-            );
+        // Postcodes are typed with and without the space ("1234 AB", "1234ab").
+        let compact: String = query.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        if !compact.is_empty() {
+            let postcode = Func::cust("REPLACE")
+                .arg(Func::lower(Expr::col(entity::Column::Postcode)))
+                .arg(" ")
+                .arg("");
+            any = any.add(Expr::expr(postcode).like(format!("%{compact}%")));
         }
         select = select.filter(any);
     }

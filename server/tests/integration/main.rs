@@ -13,3 +13,4 @@ mod foundation;
 mod invitations;
 mod passkeys;
 mod startup;
+mod workspace;

@@ -1,0 +1,835 @@
+//! The staff workspace over HTTP, on the demo company: an office runs a move from a new
+//! customer to a paid invoice, the crew moves it along on the day, the PDFs say what they
+//! should (read back with pdftotext), and documents are checked, stored and shown only to
+//! whom they may be.
+
+use std::{path::Path, sync::Arc};
+
+use axum::{body::Body, http::Request, http::StatusCode};
+use chrono::Utc;
+use portico_app::PorticoError;
+use portico_domain::{
+    accounts::totp::TotpSecret,
+    clock::{Clock, ManualClock},
+    documents, seed, DatabaseConnection,
+};
+
+use crate::support::{self, call_json, empty_site, form, Browser, Reply, ORIGIN};
+
+async fn signed_in(app: &axum::Router, email: &str, clock: &ManualClock) -> Browser {
+    let secret = TotpSecret::from_base32(seed::DEMO_TOTP_SECRET, "demo", "demo").expect("secret");
+    let mut browser = Browser::new(app);
+    let reply = browser
+        .call(
+            "/api/accounts/sign_in_password",
+            &form(&[("email", email), ("password", seed::DEMO_PASSWORD)]),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{email}");
+    let reply = browser
+        .call(
+            "/api/accounts/sign_in_second_factor",
+            &form(&[("code", &secret.code_at(clock.now()))]),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{email}: {}", reply.text());
+    browser
+}
+
+fn json(reply: &Reply) -> serde_json::Value {
+    serde_json::from_slice(&reply.body).unwrap_or_else(|_| panic!("JSON: {}", reply.text()))
+}
+
+fn refusal(reply: &Reply) -> PorticoError {
+    serde_json::from_slice(&reply.body)
+        .unwrap_or_else(|_| panic!("an error body: {}", reply.text()))
+}
+
+fn field_of(reply: &Reply) -> String {
+    match refusal(reply) {
+        PorticoError::Invalid { field, .. } => field,
+        other => panic!("expected a field error, got {other:?}"),
+    }
+}
+
+/// The text of a PDF, as pdftotext (poppler) reads it.
+fn pdf_text(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("folder");
+    let path = dir.path().join("file.pdf");
+    std::fs::write(&path, bytes).expect("write pdf");
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", path.to_str().expect("path"), "-"])
+        .output()
+        .expect("pdftotext runs (apt-get install poppler-utils)");
+    assert!(
+        out.status.success(),
+        "pdftotext: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 text")
+}
+
+async fn seeded(db: &DatabaseConnection, data: &Path) -> ManualClock {
+    let clock = ManualClock::new(Utc::now());
+    seed::seed_demo_if_empty(db, clock.now())
+        .await
+        .expect("seed");
+    let storage = documents::LocalDisk::new(data.join("documents"));
+    seed::attach_demo_documents(db, &storage, clock.now())
+        .await
+        .expect("demo documents");
+    clock
+}
+
+fn app(
+    db: &DatabaseConnection,
+    root: &Path,
+    data: &Path,
+    clock: &ManualClock,
+    limit_mb: &str,
+) -> axum::Router {
+    support::app_with(
+        db,
+        root,
+        Arc::new(clock.clone()),
+        &[
+            ("PORTICO_DEMO", "true"),
+            ("PORTICO_DATA_DIR", data.to_str().expect("path")),
+            ("PORTICO_UPLOAD_LIMIT_MB", limit_mb),
+        ],
+    )
+}
+
+async fn user_id(db: &DatabaseConnection, email: &str) -> i32 {
+    portico_domain::accounts::sign_in::find_user_by_email(db, email)
+        .await
+        .expect("query")
+        .expect("demo person")
+        .id
+}
+
+#[tokio::test]
+async fn an_office_runs_a_move_from_new_customer_to_paid_invoice() {
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let data = tempfile::tempdir().expect("data");
+        let clock = seeded(db, data.path()).await;
+        let (_site, root) = empty_site();
+        let app = app(db, &root, data.path(), &clock, "20");
+        let mut office = signed_in(&app, "olga@vandijk.example", &clock).await;
+
+        // A customer: bad input is refused field by field, nothing is saved.
+        let reply = office
+            .call(
+                "/api/customers/save",
+                &form(&[
+                    ("customer[name]", "Familie Visser"),
+                    ("customer[kind]", "household"),
+                    ("customer[email]", "not an address"),
+                    ("customer[phone]", "+31 6 1111 2222"),
+                ]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert_eq!(field_of(&reply), "email");
+        let reply = office
+            .call(
+                "/api/customers/save",
+                &form(&[
+                    ("customer[name]", "Familie Visser"),
+                    ("customer[kind]", "household"),
+                    ("customer[email]", "tom@visser.example"),
+                    ("customer[phone]", "+31 6 1111 2222"),
+                    ("customer[address]", "Nieuwe Binnenweg 10"),
+                    ("customer[postcode]", "3015 BA"),
+                    ("customer[city]", "Rotterdam"),
+                ]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+        let customer_id = json(&reply).as_i64().expect("id");
+        let found = json(
+            &office
+                .call("/api/customers/list", &form(&[("query", "3015ba")]))
+                .await,
+        );
+        assert_eq!(
+            found["total"], 1,
+            "{label}: search by postcode without the space"
+        );
+        assert_eq!(found["rows"][0]["name"], "Familie Visser");
+
+        // A job for them.
+        let reply = office
+            .call(
+                "/api/jobs/create_job",
+                &form(&[
+                    ("customer_id", &customer_id.to_string()),
+                    ("details[origin_address]", "Nieuwe Binnenweg 10, Rotterdam"),
+                    ("details[destination_address]", "Kade 3, Dordrecht"),
+                    ("details[requested_date]", "2026-13-01"),
+                ]),
+            )
+            .await;
+        assert_eq!(field_of(&reply), "requested_date", "{label}");
+        let day = (clock.now() + chrono::Duration::days(3)).date_naive();
+        let reply = office
+            .call(
+                "/api/jobs/create_job",
+                &form(&[
+                    ("customer_id", &customer_id.to_string()),
+                    ("details[origin_address]", "Nieuwe Binnenweg 10, Rotterdam"),
+                    ("details[origin_notes]", "2nd floor"),
+                    ("details[destination_address]", "Kade 3, Dordrecht"),
+                    ("details[requested_date]", &day.to_string()),
+                    ("details[volume_m3]", "20"),
+                ]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+        let job_id = json(&reply).as_i64().expect("job id");
+
+        // The quote: totals come from the server; a sent quote is answered.
+        let lines = serde_json::json!([
+            { "description": "Movers, crew of two", "quantity": "6,5", "unit": "hour", "unit_price": "115,00", "vat_rate": 21 },
+            { "description": "Parking permit", "quantity": "1", "unit": "permit", "unit_price": "42,50", "vat_rate": 0 }
+        ]);
+        let preview = json(
+            &office
+                .send(call_json(
+                    "/api/quotes/preview",
+                    &serde_json::json!({ "lines": lines }),
+                ))
+                .await,
+        );
+        assert_eq!(
+            preview["total"], "€ 946,98",
+            "{label}: 747,50 + 21 % (156,98) + 42,50"
+        );
+        let bad = serde_json::json!([{ "description": "Movers", "quantity": "six", "unit": "hour", "unit_price": "115", "vat_rate": 21 }]);
+        let reply = office
+            .send(call_json(
+                "/api/quotes/preview",
+                &serde_json::json!({ "lines": bad }),
+            ))
+            .await;
+        assert_eq!(field_of(&reply), "quantity");
+        let valid = (clock.now() + chrono::Duration::days(14))
+            .date_naive()
+            .to_string();
+        let reply = office
+            .send(call_json(
+                "/api/quotes/save_quote",
+                &serde_json::json!({ "job_id": job_id, "valid_until": valid, "lines": lines }),
+            ))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+        let page = json(
+            &office
+                .call(
+                    "/api/jobs/staff_job",
+                    &form(&[("job_id", &job_id.to_string())]),
+                )
+                .await,
+        );
+        let quote_id = page["quotes"][0]["id"].as_i64().expect("quote");
+        assert_eq!(page["quotes"][0]["status"], "draft");
+        assert_eq!(
+            office
+                .call(
+                    "/api/quotes/send_quote",
+                    &form(&[("quote_id", &quote_id.to_string())])
+                )
+                .await
+                .status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            office
+                .call(
+                    "/api/quotes/record_answer",
+                    &form(&[
+                        ("quote_id", &quote_id.to_string()),
+                        ("answer", "accepted"),
+                        ("name", "Tom Visser")
+                    ])
+                )
+                .await
+                .status,
+            StatusCode::OK
+        );
+
+        // Scheduled with Cees; then the crew's day, with only their buttons.
+        let cees = user_id(db, "cees@vandijk.example").await;
+        let reply = office
+            .call(
+                "/api/jobs/schedule_job",
+                &form(&[
+                    ("job_id", &job_id.to_string()),
+                    ("date", &day.to_string()),
+                    ("slot_start", "08:00"),
+                    ("slot_end", "10:00"),
+                    ("crew[0]", &cees.to_string()),
+                ]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+        let mut crew = signed_in(&app, "cees@vandijk.example", &clock).await;
+        let page = json(
+            &crew
+                .call(
+                    "/api/jobs/staff_job",
+                    &form(&[("job_id", &job_id.to_string())]),
+                )
+                .await,
+        );
+        assert_eq!(page["status"], "scheduled");
+        assert_eq!(
+            page["next_steps"].as_array().map(Vec::len),
+            Some(1),
+            "{label}: only 'on our way'"
+        );
+        assert_eq!(page["quotes"], serde_json::json!([]), "crew see no prices");
+        let mut other_crew = signed_in(&app, "ruud@vandijk.example", &clock).await;
+        assert_eq!(
+            other_crew
+                .call(
+                    "/api/jobs/staff_job",
+                    &form(&[("job_id", &job_id.to_string())])
+                )
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let reply = crew
+            .call(
+                "/api/jobs/change_status",
+                &form(&[("job_id", &job_id.to_string()), ("status", "en_route")]),
+            )
+            .await;
+        assert_eq!(field_of(&reply), "eta", "{label}");
+        let reply = crew
+            .call(
+                "/api/jobs/change_status",
+                &form(&[("job_id", &job_id.to_string()), ("status", "cancelled")]),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::FORBIDDEN,
+            "{label}: crew do not cancel"
+        );
+        let eta = (clock.now() + chrono::Duration::minutes(45))
+            .with_timezone(&chrono_tz::Europe::Amsterdam)
+            .format("%H:%M")
+            .to_string();
+        for (status, eta) in [
+            ("en_route", eta.as_str()),
+            ("in_progress", ""),
+            ("completed", ""),
+        ] {
+            let reply = crew
+                .call(
+                    "/api/jobs/change_status",
+                    &form(&[
+                        ("job_id", &job_id.to_string()),
+                        ("status", status),
+                        ("eta", eta),
+                    ]),
+                )
+                .await;
+            assert_eq!(
+                reply.status,
+                StatusCode::OK,
+                "{label}: {status}: {}",
+                reply.text()
+            );
+        }
+        let page = json(
+            &office
+                .call(
+                    "/api/jobs/staff_job",
+                    &form(&[("job_id", &job_id.to_string())]),
+                )
+                .await,
+        );
+        assert_eq!(page["status"], "completed");
+        let timeline: Vec<String> = page["timeline"]
+            .as_array()
+            .expect("timeline")
+            .iter()
+            .map(|e| e["code"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!(
+            timeline,
+            [
+                "completed",
+                "in_progress",
+                "en_route",
+                "scheduled",
+                "accepted",
+                "quoted",
+                "requested"
+            ],
+            "{label}"
+        );
+        assert_eq!(
+            page["timeline"][2]["eta"],
+            eta.as_str(),
+            "the ETA on the timeline, in local time"
+        );
+
+        // The invoice from the accepted quote, issued with the next number; its PDF.
+        assert_eq!(
+            office
+                .call(
+                    "/api/invoices/from_quote",
+                    &form(&[("quote_id", &quote_id.to_string())])
+                )
+                .await
+                .status,
+            StatusCode::OK
+        );
+        let page = json(
+            &office
+                .call(
+                    "/api/jobs/staff_job",
+                    &form(&[("job_id", &job_id.to_string())]),
+                )
+                .await,
+        );
+        let invoice_id = page["invoices"][0]["id"].as_i64().expect("invoice");
+        assert_eq!(
+            office
+                .call(
+                    "/api/invoices/issue",
+                    &form(&[("invoice_id", &invoice_id.to_string())])
+                )
+                .await
+                .status,
+            StatusCode::OK
+        );
+        let page = json(
+            &office
+                .call(
+                    "/api/jobs/staff_job",
+                    &form(&[("job_id", &job_id.to_string())]),
+                )
+                .await,
+        );
+        let number = page["invoices"][0]["number"]
+            .as_str()
+            .expect("number")
+            .to_owned();
+        assert!(number.starts_with("VD20"), "{label}: {number}");
+        assert_eq!(page["status"], "invoiced");
+
+        let pdf = office
+            .get(&format!("/files/invoices/{invoice_id}.pdf"))
+            .await;
+        assert_eq!(pdf.status, StatusCode::OK, "{label}");
+        assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+        assert!(pdf
+            .header("content-disposition")
+            .is_some_and(|d| d.starts_with("attachment;") && d.contains(&number)));
+        assert_eq!(pdf.header("x-content-type-options"), Some("nosniff"));
+        let text = pdf_text(&pdf.body);
+        for expected in [
+            seed::DEMO_COMPANY_NAME,
+            &format!("Invoice {number}"),
+            "Familie Visser",
+            "3015 BA Rotterdam",
+            "KvK 12345678",
+            "NL001234567B01",
+            "Movers, crew of two",
+            "6,5 hour",
+            "€ 747,50",
+            "VAT 21% over € 747,50",
+            "€ 156,98",
+            "VAT 0% over € 42,50",
+            "€ 946,98",
+            "NL91 ABNA 0417 1643 00",
+        ] {
+            assert!(
+                text.contains(expected),
+                "{label}: the invoice PDF lacks {expected:?}:\n{text}"
+            );
+        }
+        // Only who may see it gets it.
+        let mut stranger = signed_in(&app, "lars@studiohendriks.example", &clock).await;
+        assert_eq!(
+            stranger
+                .get(&format!("/files/invoices/{invoice_id}.pdf"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            crew.get(&format!("/files/invoices/{invoice_id}.pdf"))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        let quote_pdf = pdf_text(
+            &office
+                .get(&format!("/files/quotes/{quote_id}.pdf"))
+                .await
+                .body,
+        );
+        assert!(
+            quote_pdf.contains("version 1") && quote_pdf.contains("Kade 3, Dordrecht"),
+            "{label}:\n{quote_pdf}"
+        );
+
+        // Paid in two parts; the job follows.
+        let reply = office
+            .call(
+                "/api/invoices/record_payment",
+                &form(&[
+                    ("invoice_id", &invoice_id.to_string()),
+                    ("amount", "1.000,00"),
+                    ("method", "ideal"),
+                ]),
+            )
+            .await;
+        assert_eq!(field_of(&reply), "amount", "{label}: more than is open");
+        for amount in ["500,00", "446,98"] {
+            let reply = office
+                .call(
+                    "/api/invoices/record_payment",
+                    &form(&[
+                        ("invoice_id", &invoice_id.to_string()),
+                        ("amount", amount),
+                        ("method", "bank_transfer"),
+                        ("reference", "NL12"),
+                    ]),
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+        }
+        let page = json(
+            &office
+                .call(
+                    "/api/jobs/staff_job",
+                    &form(&[("job_id", &job_id.to_string())]),
+                )
+                .await,
+        );
+        assert_eq!(
+            (
+                page["status"].as_str(),
+                page["invoices"][0]["status"].as_str()
+            ),
+            (Some("paid"), Some("paid")),
+            "{label}"
+        );
+
+        // The customer's page lists it all.
+        let detail = json(
+            &office
+                .call(
+                    "/api/customers/detail",
+                    &form(&[("customer_id", &customer_id.to_string())]),
+                )
+                .await,
+        );
+        assert_eq!(detail["jobs"][0]["status"], "paid");
+        assert_eq!(detail["invoices"][0]["number"], number.as_str());
+        test_db.finish().await;
+    }
+}
+
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "portico-test-boundary";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+    }
+    if let Some((name, bytes)) = file {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn upload(job_id: i32, fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Request<Body> {
+    let (content_type, body) = multipart(fields, file);
+    Request::post(format!("/files/jobs/{job_id}/documents"))
+        .header("host", "localhost:3000")
+        .header("origin", ORIGIN)
+        .header("content-type", content_type)
+        .body(Body::from(body))
+        .expect("request")
+}
+
+#[tokio::test]
+async fn documents_are_checked_stored_and_shown_only_to_whom_they_may_be() {
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let data = tempfile::tempdir().expect("data");
+        let clock = seeded(db, data.path()).await;
+        let (_site, root) = empty_site();
+        let app = app(db, &root, data.path(), &clock, "1");
+        let mut office = signed_in(&app, "olga@vandijk.example", &clock).await;
+        let pdf = portico_domain::pdf::render(
+            &portico_domain::pdf::quote_paper(
+                db,
+                &portico_domain::quotes::find(db, 1).await.expect("quote"),
+            )
+            .await
+            .expect("paper"),
+        );
+
+        // Refused, each with a message on the file field: empty, too big, not a document.
+        let reply = office
+            .send(upload(1, &[("kind", "contract")], Some(("empty.pdf", b""))))
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert_eq!(field_of(&reply), "file");
+        let big = [b"%PDF-1.7\n".as_slice(), &vec![b'x'; 1024 * 1024 + 10]].concat();
+        let reply = office
+            .send(upload(1, &[("kind", "contract")], Some(("big.pdf", &big))))
+            .await;
+        assert!(
+            matches!(
+                reply.status,
+                StatusCode::UNPROCESSABLE_ENTITY | StatusCode::PAYLOAD_TOO_LARGE
+            ),
+            "{label}: {}",
+            reply.status
+        );
+        if reply.status == StatusCode::UNPROCESSABLE_ENTITY {
+            assert_eq!(field_of(&reply), "file");
+        }
+        let reply = office
+            .send(upload(
+                1,
+                &[("kind", "contract")],
+                Some(("page.pdf", b"<html><script>alert(1)</script></html>")),
+            ))
+            .await;
+        assert_eq!(field_of(&reply), "file", "{label}: HTML named .pdf");
+        let reply = office.send(upload(1, &[("kind", "contract")], None)).await;
+        assert_eq!(field_of(&reply), "file");
+
+        // Accepted: a staff-only contract.
+        let reply = office
+            .send(upload(
+                1,
+                &[("kind", "contract"), ("visibility", "staff")],
+                Some(("../../contract De Boer.pdf", &pdf)),
+            ))
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "{label}: {}",
+            reply.text()
+        );
+        let id = json(&reply).as_i64().expect("id");
+        let stored = documents::find(db, i32::try_from(id).expect("id"))
+            .await
+            .expect("row");
+        assert_eq!(
+            (stored.file_name.as_str(), stored.content_type.as_str()),
+            ("contract De Boer.pdf", "application/pdf"),
+            "{label}"
+        );
+        assert_eq!(stored.sha256.len(), 64);
+        assert!(
+            !stored.storage_key.contains("contract"),
+            "a server-made name"
+        );
+        let on_disk = walk(&data.path().join("documents"));
+        assert!(
+            on_disk.iter().any(|p| p.ends_with(&stored.storage_key)),
+            "{label}: stored under its key"
+        );
+
+        let download = office.get(&format!("/files/documents/{id}")).await;
+        assert_eq!(download.status, StatusCode::OK);
+        assert_eq!(download.body, pdf, "{label}: the same bytes back");
+        assert!(download
+            .header("content-disposition")
+            .is_some_and(|d| d.starts_with("attachment;")));
+        assert_eq!(download.header("x-content-type-options"), Some("nosniff"));
+
+        // The customer sees it only once it is shown to them; another customer never.
+        let mut owner = signed_in(&app, "sanne@deboer.example", &clock).await;
+        let mut stranger = signed_in(&app, "lars@studiohendriks.example", &clock).await;
+        let mut crew = signed_in(&app, "cees@vandijk.example", &clock).await;
+        let mut other_crew = signed_in(&app, "ruud@vandijk.example", &clock).await;
+        assert_eq!(
+            owner.get(&format!("/files/documents/{id}")).await.status,
+            StatusCode::NOT_FOUND,
+            "{label}"
+        );
+        assert_eq!(
+            crew.get(&format!("/files/documents/{id}")).await.status,
+            StatusCode::OK,
+            "assigned crew"
+        );
+        assert_eq!(
+            other_crew
+                .get(&format!("/files/documents/{id}"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let reply = office
+            .call(
+                "/api/documents/visibility",
+                &form(&[("document_id", &id.to_string()), ("visibility", "customer")]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(
+            owner.get(&format!("/files/documents/{id}")).await.status,
+            StatusCode::OK,
+            "{label}"
+        );
+        assert_eq!(
+            stranger.get(&format!("/files/documents/{id}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+        // Customers cannot upload or change visibility.
+        assert_eq!(
+            owner
+                .send(upload(1, &[("kind", "photo")], Some(("p.pdf", &pdf))))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+
+        let listed = json(
+            &office
+                .call("/api/documents/for_job", &form(&[("job_id", "1")]))
+                .await,
+        );
+        assert!(
+            listed
+                .as_array()
+                .expect("list")
+                .iter()
+                .any(|d| d["file_name"] == "contract De Boer.pdf"
+                    && d["visible_to_customer"] == true),
+            "{label}"
+        );
+        let rows = portico_domain::audit::latest(db, 30).await.expect("audit");
+        assert!(rows
+            .iter()
+            .any(|r| r.action == "document_downloaded" && r.subject == format!("document:{id}")));
+        assert!(rows
+            .iter()
+            .any(|r| r.action == "document_visibility_changed"));
+        test_db.finish().await;
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(walk(&path));
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_demo_is_a_living_business_and_the_dashboard_shows_it() {
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let data = tempfile::tempdir().expect("data");
+        let clock = seeded(db, data.path()).await;
+        let (_site, root) = empty_site();
+        let app = app(db, &root, data.path(), &clock, "20");
+
+        use portico_domain::invoices::{self, InvoiceStatus};
+        use sea_orm::EntityTrait;
+        let all = invoices::entity::Entity::find()
+            .all(db)
+            .await
+            .expect("invoices");
+        let statuses: Vec<InvoiceStatus> = all.iter().map(|i| i.status).collect();
+        for wanted in [
+            InvoiceStatus::Paid,
+            InvoiceStatus::Issued,
+            InvoiceStatus::Overdue,
+        ] {
+            assert!(
+                statuses.contains(&wanted),
+                "{label}: a {wanted:?} invoice in {statuses:?}"
+            );
+        }
+        let mut numbers: Vec<i32> = all.iter().filter_map(|i| i.sequence).collect();
+        numbers.sort_unstable();
+        assert_eq!(
+            numbers,
+            (1..=numbers.len() as i32).collect::<Vec<_>>(),
+            "gap-free from 1"
+        );
+        let docs = documents::entity::Entity::find()
+            .all(db)
+            .await
+            .expect("documents");
+        assert!(
+            docs.iter().any(|d| d.content_type == "application/pdf"),
+            "{label}"
+        );
+        assert!(
+            docs.iter().any(|d| d.content_type == "image/png"),
+            "{label}"
+        );
+
+        let mut office = signed_in(&app, "olga@vandijk.example", &clock).await;
+        let board = json(&office.call("/api/staff/dashboard", "").await);
+        let count = |key: &str| board[key].as_array().map_or(0, Vec::len);
+        assert_eq!(count("today"), 3, "{label}: three moves today: {board}");
+        assert!(
+            count("quotes_waiting") >= 1 && count("overdue") == 1 && count("unread") >= 2,
+            "{label}: {board}"
+        );
+        let mut crew = signed_in(&app, "cees@vandijk.example", &clock).await;
+        let day = json(&crew.call("/api/crew/today", "").await);
+        let mine: Vec<&str> = day["jobs"]
+            .as_array()
+            .expect("jobs")
+            .iter()
+            .filter_map(|j| j["customer_name"].as_str())
+            .collect();
+        assert_eq!(
+            mine,
+            ["Familie Jansen", "Familie De Boer"],
+            "{label}: Cees's day, by arrival window"
+        );
+
+        // An hourly run of housekeeping: nothing to do now; three weeks on, the open invoice
+        // is overdue and the waiting quote expired.
+        assert_eq!(
+            portico_server::startup::housekeeping(db, clock.now())
+                .await
+                .expect("now"),
+            (0, 0),
+            "{label}"
+        );
+        let later = clock.now() + chrono::Duration::days(40);
+        let (expired, overdue) = portico_server::startup::housekeeping(db, later)
+            .await
+            .expect("later");
+        assert_eq!((expired, overdue), (1, 1), "{label}");
+        test_db.finish().await;
+    }
+}
