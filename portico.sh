@@ -77,6 +77,15 @@ need_chromium() {
   fi
 }
 
+# pdftotext (poppler) reads the quote and invoice PDFs back in the tests.
+need_pdftotext() {
+  if ! command -v pdftotext >/dev/null; then
+    say "installing Debian's poppler-utils (pdftotext) for the PDF tests"
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y poppler-utils
+  fi
+}
+
 need_trunk() {
   if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
     say "installing trunk $TRUNK_VERSION (about 6 minutes, once)"
@@ -115,7 +124,7 @@ find_postgres() {
 test_all() {
   local started=$SECONDS
   need_build_tools; need_rust_components; need_wasm_target
-  need_cargo_leptos; need_wasm_bindgen; need_node_modules; need_chromium; need_trunk
+  need_cargo_leptos; need_wasm_bindgen; need_node_modules; need_chromium; need_pdftotext; need_trunk
 
   say "cargo fmt --check"
   cargo fmt --all -- --check

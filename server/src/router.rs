@@ -129,6 +129,8 @@ pub fn router(state: AppState) -> Router {
                 )
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(CatchPanicLayer::custom(panic_response))
+                // The hard ceiling for any request; routes set their own, lower limits.
+                .layer(RequestBodyLimitLayer::new(upload_limit))
                 .layer(CompressionLayer::new())
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::X_CONTENT_TYPE_OPTIONS,

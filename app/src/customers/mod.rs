@@ -434,7 +434,7 @@ fn CustomerView(customer: CustomerDetail, save: ServerAction<SaveCustomer>) -> i
                                 </li>
                             }).collect_view()}
                         </ul>
-                        <details class="confirm">
+                        <details class="disclosure">
                             <summary class="button">"New job"</summary>
                             <ActionForm action=create_job attr:class="form">
                                 <input type="hidden" name="customer_id" value=id />

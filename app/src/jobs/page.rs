@@ -133,7 +133,7 @@ pub fn StatusButtons(job_id: i32, steps: Vec<StatusStep>) -> impl IntoView {
                     }.into_any()
                 } else if step.destructive {
                     view! {
-                        <details class="confirm">
+                        <details class="disclosure">
                             <summary class="button button--secondary">{step.label.clone()} "…"</summary>
                             <ActionForm action attr:class="form">
                                 <input type="hidden" name="job_id" value=job_id />
@@ -417,7 +417,7 @@ fn InvoiceItem(invoice: InvoiceView) -> impl IntoView {
                     <button type="submit" class="button">"Record payment"</button>
                 </ActionForm>
                 <FormError error=pay_error />
-                <details class="confirm">
+                <details class="disclosure">
                     <summary class="button button--secondary">"Credit this invoice…"</summary>
                     <ActionForm action=credit>
                         <input type="hidden" name="invoice_id" value=id />

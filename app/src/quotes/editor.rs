@@ -115,7 +115,7 @@ fn QuoteVersion(quote: QuoteView) -> impl IntoView {
                 <FieldError error=send_error field="valid_until" />
             })}
             {(status == "sent").then(|| view! {
-                <details class="confirm">
+                <details class="disclosure">
                     <summary class="button button--secondary">"Record the customer's answer…"</summary>
                     <ActionForm action=answer attr:class="form">
                         <input type="hidden" name="quote_id" value=id />

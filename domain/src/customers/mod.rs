@@ -217,7 +217,10 @@ pub async fn search(
             );
         }
         // Postcodes are typed with and without the space ("1234 AB", "1234ab").
-        let compact: String = query.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        let compact: String = query
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
         if !compact.is_empty() {
             let postcode = Func::cust("REPLACE")
                 .arg(Func::lower(Expr::col(entity::Column::Postcode)))

@@ -1,0 +1,189 @@
+// The office runs a move end to end in the browser: a new customer, a job, a quote written
+// with live totals and sent, the customer's yes recorded, the move scheduled with a crew; the
+// crew lead on a 360 px phone taps "on our way" (with an ETA), "started" and "done"; the
+// office issues the invoice and downloads its PDF. Screenshots at 360 and 1280 px.
+import { execFileSync } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { expect, test, type Browser, type Page } from "@playwright/test";
+
+const DEMO_PASSWORD = "demo moving day 2026";
+const DEMO_TOTP_SECRET = "PORTICODEMOTOTPSECRETFORDEMOONLY";
+
+function totp(secretBase32: string, at = Date.now()): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of secretBase32.replace(/=+$/, "")) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const hmac = createHmac("sha1", key).update(counter).digest();
+  const offset = hmac[hmac.length - 1] & 0xf;
+  return ((hmac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).toString().padStart(6, "0");
+}
+
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  return errors;
+}
+
+async function hydrated(page: Page) {
+  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+}
+
+async function signedIn(browser: Browser, email: string, width: number, height: number) {
+  const context = await browser.newContext({
+    viewport: { width, height },
+    isMobile: width < 500,
+    hasTouch: width < 500,
+    acceptDownloads: true,
+  });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await page.getByLabel("E-mail address").fill(email);
+  await page.getByLabel("Password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByLabel("Code from your authenticator app").fill(totp(DEMO_TOTP_SECRET));
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page).toHaveURL(/\/$/);
+  return { page, errors };
+}
+
+/** The company's calendar day and a clock time, in Amsterdam. */
+const amsterdam = {
+  day: (at = new Date()) => at.toLocaleDateString("sv-SE", { timeZone: "Europe/Amsterdam" }),
+  time: (at: Date) => at.toLocaleTimeString("en-GB", { timeZone: "Europe/Amsterdam", hour: "2-digit", minute: "2-digit" }),
+};
+
+async function noSideways(page: Page, width: number) {
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+}
+
+test("office to crew to invoice: a move run end to end", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const office = await signedIn(browser, "olga@vandijk.example", 1280, 900);
+  const page = office.page;
+
+  await page.goto("/staff");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "Dashboard", level: 1 })).toBeVisible();
+  await expect(page.getByRole("region", { name: /Today/ }).getByRole("link", { name: /Familie De Boer/ })).toBeVisible();
+  await page.screenshot({ path: "artifacts/dashboard-1280.png", fullPage: true });
+
+  // A new customer; a bad e-mail address is refused next to its field and the rest is kept.
+  await page.goto("/staff/customers/new");
+  await hydrated(page);
+  await page.getByLabel("Name (household or company)").fill("Familie Visser");
+  await page.getByLabel("E-mail").fill("tom@visser");
+  await page.getByLabel("Phone").fill("+31 6 1111 2222");
+  await page.getByLabel("Street and number").fill("Nieuwe Binnenweg 10");
+  await page.getByLabel("Postcode").fill("3015 BA");
+  await page.getByLabel("City").fill("Rotterdam");
+  await page.getByRole("button", { name: "Create customer" }).click();
+  await expect(page.locator("#email-error")).toContainText("e-mail address");
+  await expect(page.getByLabel("Name (household or company)")).toHaveValue("Familie Visser");
+  await page.getByLabel("E-mail").fill("tom@visser.example");
+  await page.getByRole("button", { name: "Create customer" }).click();
+  await expect(page).toHaveURL(/\/staff\/customers\/\d+$/);
+  await expect(page.getByRole("heading", { name: "Familie Visser", level: 1 })).toBeVisible();
+
+  // A job for today.
+  const today = amsterdam.day();
+  await page.getByText("New job", { exact: true }).click();
+  await page.getByLabel("Pick-up address").fill("Nieuwe Binnenweg 10, Rotterdam");
+  await page.getByLabel("At pick-up (floor, lift, parking)").fill("2nd floor, no lift");
+  await page.getByLabel("Delivery address").fill("Kade 3, Dordrecht");
+  await page.getByLabel("Requested date").fill(today);
+  await page.getByLabel("Volume (m³)").fill("20");
+  await page.getByRole("button", { name: "Create job" }).click();
+  await expect(page).toHaveURL(/\/staff\/jobs\/\d+$/);
+  await hydrated(page);
+  const jobUrl = page.url();
+
+  // The quote: the totals come from the server as the lines are typed.
+  await page.getByRole("button", { name: "Write a quote" }).click();
+  const editor = page.locator("form.quote-editor");
+  await editor.getByLabel("Valid until").fill(amsterdam.day(new Date(Date.now() + 14 * 86_400_000)));
+  await editor.getByLabel("Description").fill("Movers, crew of two");
+  await editor.getByLabel("Quantity").fill("6,5");
+  await editor.getByLabel("Unit", { exact: true }).fill("hour");
+  await editor.getByLabel("Unit price (€)").fill("115,00");
+  await editor.getByRole("button", { name: "Add a line" }).click();
+  const second = editor.locator(".editor-line").nth(1);
+  await second.getByLabel("Description").fill("Parking permit");
+  await second.getByLabel("Quantity").fill("1");
+  await second.getByLabel("Unit price (€)").fill("42,50");
+  await second.getByLabel("VAT").selectOption("0");
+  await expect(editor.locator(".totals")).toContainText("€ 946,98");
+  await expect(editor.locator(".totals")).toContainText("VAT 21 % over € 747,50");
+  await editor.getByRole("button", { name: "Save draft" }).click();
+  await expect(page.getByRole("button", { name: "Send to the customer" })).toBeVisible();
+  await page.getByRole("button", { name: "Send to the customer" }).click();
+  await expect(page.locator(".quote__head")).toContainText("sent");
+  await page.getByText("Record the customer's answer…").click();
+  await page.getByLabel("Name the customer gave").fill("Tom Visser");
+  await page.getByRole("button", { name: "Record answer" }).click();
+  await expect(page.locator(".page-header .badge")).toHaveText("accepted");
+
+  // Scheduled for today with Cees.
+  await page.getByLabel("Moving day").fill(today);
+  await page.getByLabel("Arrive from").fill("08:00");
+  await page.getByLabel("until").fill("10:00");
+  await page.getByLabel("Cees Jansen").check();
+  await page.getByRole("button", { name: "Save schedule" }).click();
+  await expect(page.locator(".page-header .badge")).toHaveText("scheduled");
+  await page.screenshot({ path: "artifacts/job-office-1280.png", fullPage: true });
+
+  // The crew lead's phone.
+  const crew = await signedIn(browser, "cees@vandijk.example", 360, 780);
+  await crew.page.goto("/crew");
+  await hydrated(crew.page);
+  const card = crew.page.getByRole("listitem", { name: /for Familie Visser/ });
+  await expect(card).toBeVisible();
+  await noSideways(crew.page, 360);
+  await crew.page.screenshot({ path: "artifacts/crew-today-360.png", fullPage: true });
+  const eta = amsterdam.time(new Date(Date.now() + 45 * 60_000));
+  await card.getByLabel("Expected arrival").fill(eta);
+  await card.getByRole("button", { name: "On our way" }).click();
+  await expect(card).toContainText(`ETA ${eta}`);
+  await card.getByRole("button", { name: "Started" }).click();
+  await expect(card.locator(".badge").first()).toHaveText("in progress");
+  await card.getByRole("button", { name: "Done" }).click();
+  await expect(card.locator(".badge").first()).toHaveText("completed");
+  await noSideways(crew.page, 360);
+  await crew.page.screenshot({ path: "artifacts/crew-done-360.png", fullPage: true });
+
+  // The office sees it done, invoices it and downloads the PDF.
+  await page.goto(jobUrl);
+  await hydrated(page);
+  await expect(page.locator(".page-header .badge")).toHaveText("completed");
+  await expect(page.locator(".timeline")).toContainText(`ETA ${eta}`);
+  await page.getByRole("button", { name: "Create invoice from the accepted quote" }).click();
+  await page.getByRole("button", { name: "Issue invoice" }).click();
+  await expect(page.locator(".page-header .badge")).toHaveText("invoiced");
+  const download = page.waitForEvent("download");
+  await page.locator("#invoices-title").locator("..").getByRole("link", { name: "Download PDF" }).click();
+  const file = await download;
+  const pdfPath = "artifacts/invoice.pdf";
+  await file.saveAs(pdfPath);
+  const text = execFileSync("pdftotext", ["-layout", pdfPath, "-"]).toString();
+  expect(text).toContain("Familie Visser");
+  expect(text).toContain("€ 946,98");
+  expect(text).toMatch(/Invoice VD\d{4}-\d{5}/);
+  await page.screenshot({ path: "artifacts/job-invoiced-1280.png", fullPage: true });
+
+  // The same job page on a phone.
+  await page.setViewportSize({ width: 360, height: 780 });
+  await page.reload();
+  await hydrated(page);
+  await noSideways(page, 360);
+  await page.screenshot({ path: "artifacts/job-office-360.png", fullPage: true });
+
+  expect(office.errors).toEqual([]);
+  expect(crew.errors).toEqual([]);
+});
