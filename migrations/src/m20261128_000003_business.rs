@@ -434,10 +434,7 @@ where
     manager
         .create_index(
             Index::create()
-                .name(format!(
-                    "ix_{}_parent",
-                    table.clone().into_iden().to_string()
-                ))
+                .name(format!("ix_{}_parent", table.clone().into_iden()))
                 .table(table)
                 .col(parent_column)
                 .to_owned(),

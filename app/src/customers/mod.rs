@@ -448,7 +448,7 @@ fn CustomerView(customer: CustomerDetail, save: ServerAction<SaveCustomer>) -> i
                         <h2 id="customer-invoices-title">"Invoices"</h2>
                         {customer.invoices.is_empty().then(|| view! { <p class="empty">"No invoices yet."</p> })}
                         <ul class="item-list">
-                            {customer.invoices.iter().cloned().map(|i| view! {
+                            {customer.invoices.iter().map(|i| view! {
                                 <li class="item">
                                     <div>
                                         <p class="item__title">{i.number.clone()} " · " {i.total.clone()} " " <StatusBadge code=i.status.clone() label=i.status_label.clone() /></p>
