@@ -58,6 +58,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                                         <A href="/staff/invitations">"Invitations"</A>
                                     })}
                                     {(person.role != crate::accounts::Role::Customer).then(|| view! { <A href="/crew">"Today"</A> })}
+                                    {(person.role == crate::accounts::Role::Admin).then(|| view! { <A href="/admin/users">"Admin"</A> })}
                                     {person.sees_outgoing_mail.then(|| view! { <A href="/staff/outgoing-mail">"Outgoing mail"</A> })}
                                     <A href="/account/security" attr:class="site-nav__account">
                                         <span class="visually-hidden">"Security settings for "</span>

@@ -7,6 +7,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod accounts;
+pub mod admin;
 pub mod company;
 pub mod crew;
 pub mod customers;
@@ -134,6 +135,21 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=StaticSegment("crew") view=crew::CrewPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("admin"), StaticSegment("users"))
+                        view=admin::UsersPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("admin"), StaticSegment("company"))
+                        view=admin::CompanyPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("admin"), StaticSegment("audit"))
+                        view=admin::AuditPage
+                        ssr=SsrMode::Async
+                    />
                     <Route
                         path=StaticSegment("sign-in")
                         view=accounts::sign_in::SignInPage

@@ -23,6 +23,47 @@ pub async fn disable_user(
     Ok(())
 }
 
+/// Lets a disabled person sign in again (their factors are as they were).
+pub async fn enable_user(db: &impl ConnectionTrait, user_id: i32) -> Result<(), DomainError> {
+    let person = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("person"))?;
+    if person.disabled_at.is_none() {
+        return Err(DomainError::Conflict("This account is not disabled.".into()));
+    }
+    let mut row: user::ActiveModel = person.into();
+    row.disabled_at = Set(None);
+    row.update(db).await?;
+    Ok(())
+}
+
+/// Everyone who signs in, for the admin's users page: staff first, then contacts, by name;
+/// with the moment a lockout ends, when one is running.
+pub async fn people(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<Vec<(user::Model, Option<DateTime<Utc>>)>, DomainError> {
+    use sea_orm::QueryOrder;
+    let mut people = user::Entity::find()
+        .order_by_asc(user::Column::DisplayName)
+        .all(db)
+        .await?;
+    people.sort_by_key(|p| p.staff_role.is_none());
+    let locks = super::sign_in_throttle::Entity::find().all(db).await?;
+    Ok(people
+        .into_iter()
+        .map(|person| {
+            let locked = locks
+                .iter()
+                .find(|l| l.user_id == person.id)
+                .and_then(|l| l.blocked_until)
+                .filter(|until| *until > now);
+            (person, locked)
+        })
+        .collect())
+}
+
 /// Lifts a lockout before it expires.
 pub async fn release_lock(db: &impl ConnectionTrait, user_id: i32) -> Result<(), DomainError> {
     throttle::clear(db, user_id).await

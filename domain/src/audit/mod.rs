@@ -42,6 +42,7 @@ pub enum AuditAction {
     InvitationRevoked,
     RoleChanged,
     UserDisabled,
+    UserEnabled,
     LockReleased,
     CustomerCreated,
     CustomerUpdated,
@@ -89,6 +90,7 @@ impl AuditAction {
             Self::InvitationRevoked => "invitation_revoked",
             Self::RoleChanged => "role_changed",
             Self::UserDisabled => "user_disabled",
+            Self::UserEnabled => "user_enabled",
             Self::LockReleased => "lock_released",
             Self::CustomerCreated => "customer_created",
             Self::CustomerUpdated => "customer_updated",
@@ -199,3 +201,65 @@ pub async fn latest(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<AuditEv
         .all(db)
         .await?)
 }
+
+/// What the audit page filters on; empty fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    /// An action's stored name, e.g. `job_status_changed`.
+    pub action: String,
+    /// Part of the subject, e.g. `job:12` or `customer:`.
+    pub subject: String,
+    /// The e-mail address of who acted.
+    pub actor_email: String,
+    /// From this day (inclusive) and before this day (exclusive), UTC.
+    pub from: Option<chrono::NaiveDate>,
+    pub until: Option<chrono::NaiveDate>,
+}
+
+/// One page of audit rows matching the filter, newest first, with the number of matches.
+pub async fn search(
+    db: &impl ConnectionTrait,
+    filter: &AuditFilter,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<AuditEvent>, u64), DomainError> {
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    let mut query = entity::Entity::find();
+    if !filter.action.trim().is_empty() {
+        query = query.filter(entity::Column::Action.eq(filter.action.trim()));
+    }
+    if !filter.subject.trim().is_empty() {
+        let escaped = filter.subject.trim().replace('%', "").replace('_', "\\_");
+        query = query.filter(entity::Column::Subject.like(format!("%{escaped}%")));
+    }
+    if !filter.actor_email.trim().is_empty() {
+        let person = crate::accounts::sign_in::find_user_by_email(db, filter.actor_email.trim()).await?;
+        // Nobody by that address: nothing matches.
+        query = query.filter(entity::Column::ActorUserId.eq(person.map_or(-1, |p| p.id)));
+    }
+    if let Some(from) = filter.from.and_then(|d| d.and_hms_opt(0, 0, 0)) {
+        query = query.filter(entity::Column::OccurredAt.gte(from.and_utc()));
+    }
+    if let Some(until) = filter.until.and_then(|d| d.and_hms_opt(0, 0, 0)) {
+        query = query.filter(entity::Column::OccurredAt.lt(until.and_utc()));
+    }
+    let paginator = query
+        .order_by_desc(entity::Column::Id)
+        .paginate(db, Ord::max(per_page, 1));
+    let total = paginator.num_items().await?;
+    Ok((paginator.fetch_page(page).await?, total))
+}
+
+/// Every action name, for the filter's list.
+pub const ACTION_NAMES: &[&str] = &[
+    "signed_in", "sign_in_failed", "account_locked", "signed_out", "session_revoked",
+    "password_changed", "password_reset_requested", "password_reset", "totp_enrolled",
+    "recovery_codes_generated", "recovery_code_used", "passkey_added", "passkey_renamed",
+    "passkey_removed", "invitation_sent", "invitation_accepted", "invitation_revoked",
+    "role_changed", "user_disabled", "user_enabled", "lock_released", "customer_created",
+    "customer_updated", "company_settings_changed", "job_created", "job_updated", "job_scheduled",
+    "job_status_changed", "quote_saved", "quote_sent", "quote_accepted", "quote_declined",
+    "quote_expired", "invoice_drafted", "invoice_issued", "invoice_credited", "invoice_overdue",
+    "payment_recorded", "document_uploaded", "document_downloaded", "document_visibility_changed",
+    "message_sent", "record_viewed",
+];

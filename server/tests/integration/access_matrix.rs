@@ -418,6 +418,32 @@ fn server_functions() -> Vec<(&'static str, Body, [u16; 7])> {
             form_of(&[("document_id", "999999"), ("visibility", "customer")]),
             [401, 403, 403, 403, 403, 404, 404],
         ),
+        // Admin only.
+        (
+            "/api/admin/people",
+            form_of(&[]),
+            [401, 403, 403, 403, 403, 403, 200],
+        ),
+        (
+            "/api/admin/enable_user",
+            form_of(&[("user_id", "999999")]),
+            [401, 403, 403, 403, 403, 403, 404],
+        ),
+        (
+            "/api/admin/company",
+            form_of(&[]),
+            [401, 403, 403, 403, 403, 403, 200],
+        ),
+        (
+            "/api/admin/save_company",
+            form_of(&[("company[name]", ""), ("company[payment_term_days]", "14")]),
+            [401, 403, 403, 403, 403, 403, 422],
+        ),
+        (
+            "/api/admin/audit",
+            form_of(&[("filter[action]", "signed_in")]),
+            [401, 403, 403, 403, 403, 403, 200],
+        ),
         // Last: it ends the session it is called with.
         (
             "/api/accounts/sign_out",
@@ -450,6 +476,9 @@ const PAGES: &[(&str, [u16; 7])] = &[
     ("/staff/jobs/1", [302, 403, 403, 404, 200, 200, 200]),
     ("/staff/jobs/999999", [302, 404, 404, 404, 404, 404, 404]),
     ("/crew", [302, 403, 403, 403, 200, 200, 200]),
+    ("/admin/users", [302, 403, 403, 403, 403, 403, 200]),
+    ("/admin/company", [302, 403, 403, 403, 403, 403, 200]),
+    ("/admin/audit", [302, 403, 403, 403, 403, 403, 200]),
     // Files answer like server functions: 401 before sign-in, 404 for what is not there.
     (
         "/files/invoices/999999.pdf",

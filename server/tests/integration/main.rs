@@ -8,6 +8,7 @@ mod support;
 
 mod access_matrix;
 mod accounts;
+mod admin;
 mod business;
 mod foundation;
 mod invitations;
