@@ -77,7 +77,10 @@ pub struct AuditPage {
 /// Everyone who signs in, with role and state.
 #[server(name = ListPeople, prefix = "/api", endpoint = "admin/people")]
 pub async fn list_people() -> Result<Vec<PersonView>, PorticoError> {
-    use portico_domain::{accounts::{admin, StaffRole}, policy::Action};
+    use portico_domain::{
+        accounts::{admin, StaffRole},
+        policy::Action,
+    };
 
     use crate::{server, staff::local::Local};
 
@@ -120,7 +123,12 @@ pub async fn enable_user(user_id: i32) -> Result<(), PorticoError> {
         let db = server::db()?;
         admin::enable_user(&db, user_id).await?;
         server::stamp(&actor)?
-            .record(&db, AuditAction::UserEnabled, format!("user:{user_id}"), None)
+            .record(
+                &db,
+                AuditAction::UserEnabled,
+                format!("user:{user_id}"),
+                None,
+            )
             .await?;
         Ok(())
     })
@@ -157,16 +165,23 @@ pub async fn company_settings() -> Result<CompanyForm, PorticoError> {
 /// Saves the company settings.
 #[server(name = SaveCompanySettings, prefix = "/api", endpoint = "admin/save_company")]
 pub async fn save_company_settings(company: CompanyForm) -> Result<(), PorticoError> {
-    use portico_domain::{company::{self, CompanySettings}, policy::Action};
+    use portico_domain::{
+        company::{self, CompanySettings},
+        policy::Action,
+    };
 
     use crate::server;
 
     server::answer(async {
         let actor = server::authorize(Action::ManageCompany).await?;
-        let payment_term_days = company.payment_term_days.trim().parse::<i32>().map_err(|_| PorticoError::Invalid {
-            field: "payment_term_days".into(),
-            message: "Enter a number of days, e.g. 14.".into(),
-        })?;
+        let payment_term_days = company
+            .payment_term_days
+            .trim()
+            .parse::<i32>()
+            .map_err(|_| PorticoError::Invalid {
+                field: "payment_term_days".into(),
+                message: "Enter a number of days, e.g. 14.".into(),
+            })?;
         let settings = CompanySettings {
             name: company.name,
             email: company.email,
@@ -188,17 +203,27 @@ pub async fn save_company_settings(company: CompanyForm) -> Result<(), PorticoEr
 
 /// One page of the audit log, newest first, filtered.
 #[server(name = AuditLog, prefix = "/api", endpoint = "admin/audit")]
-pub async fn audit_log(#[server(default)] filter: AuditFilterForm, #[server(default)] page: u64) -> Result<AuditPage, PorticoError> {
+pub async fn audit_log(
+    #[server(default)] filter: AuditFilterForm,
+    #[server(default)] page: u64,
+) -> Result<AuditPage, PorticoError> {
     use portico_domain::{audit, jobs, policy::Action};
 
-    use crate::{server, staff::local::{parse_date, Local}};
+    use crate::{
+        server,
+        staff::local::{parse_date, Local},
+    };
 
     server::answer(async {
         server::authorize(Action::ViewAuditLog).await?;
         let db = server::db()?;
         let here = Local::load(&db).await?;
         let date = |text: &str, field: &str| -> Result<Option<chrono::NaiveDate>, PorticoError> {
-            if text.trim().is_empty() { Ok(None) } else { parse_date(text, field).map(Some) }
+            if text.trim().is_empty() {
+                Ok(None)
+            } else {
+                parse_date(text, field).map(Some)
+            }
         };
         let domain_filter = audit::AuditFilter {
             action: filter.action.clone(),
@@ -233,7 +258,10 @@ pub async fn audit_log(#[server(default)] filter: AuditFilterForm, #[server(defa
             total,
             page,
             pages: total.div_ceil(AUDIT_PER_PAGE).max(1),
-            actions: audit::ACTION_NAMES.iter().map(|s| (*s).to_owned()).collect(),
+            actions: audit::ACTION_NAMES
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
         })
     })
     .await
@@ -257,11 +285,22 @@ pub fn UsersPage() -> impl IntoView {
     let enable = ServerAction::<EnableUser>::new();
     let release = ServerAction::<ReleaseLock>::new();
     let people = Resource::new(
-        move || (role.version().get(), disable.version().get(), enable.version().get(), release.version().get()),
+        move || {
+            (
+                role.version().get(),
+                disable.version().get(),
+                enable.version().get(),
+                release.version().get(),
+            )
+        },
         |_| list_people(),
     );
     let errors = Signal::derive(move || {
-        action_error(role).get().or(action_error(disable).get()).or(action_error(enable).get()).or(action_error(release).get())
+        action_error(role)
+            .get()
+            .or(action_error(disable).get())
+            .or(action_error(enable).get())
+            .or(action_error(release).get())
     });
     view! {
         <Title text="Users and roles" />
@@ -421,7 +460,13 @@ pub fn AuditPage() -> impl IntoView {
             until: q.get("until").unwrap_or_default(),
         }
     };
-    let page = move || query.read().get("page").and_then(|p| p.parse::<u64>().ok()).unwrap_or(1);
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u64>().ok())
+            .unwrap_or(1)
+    };
     let log = Resource::new(move || (filter(), page()), |(f, p)| audit_log(f, p));
     view! {
         <Title text="Audit log" />

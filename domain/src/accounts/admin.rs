@@ -30,7 +30,9 @@ pub async fn enable_user(db: &impl ConnectionTrait, user_id: i32) -> Result<(), 
         .await?
         .ok_or(DomainError::NotFound("person"))?;
     if person.disabled_at.is_none() {
-        return Err(DomainError::Conflict("This account is not disabled.".into()));
+        return Err(DomainError::Conflict(
+            "This account is not disabled.".into(),
+        ));
     }
     let mut row: user::ActiveModel = person.into();
     row.disabled_at = Set(None);

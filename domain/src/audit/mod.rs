@@ -233,7 +233,8 @@ pub async fn search(
         query = query.filter(entity::Column::Subject.like(format!("%{escaped}%")));
     }
     if !filter.actor_email.trim().is_empty() {
-        let person = crate::accounts::sign_in::find_user_by_email(db, filter.actor_email.trim()).await?;
+        let person =
+            crate::accounts::sign_in::find_user_by_email(db, filter.actor_email.trim()).await?;
         // Nobody by that address: nothing matches.
         query = query.filter(entity::Column::ActorUserId.eq(person.map_or(-1, |p| p.id)));
     }
@@ -252,14 +253,47 @@ pub async fn search(
 
 /// Every action name, for the filter's list.
 pub const ACTION_NAMES: &[&str] = &[
-    "signed_in", "sign_in_failed", "account_locked", "signed_out", "session_revoked",
-    "password_changed", "password_reset_requested", "password_reset", "totp_enrolled",
-    "recovery_codes_generated", "recovery_code_used", "passkey_added", "passkey_renamed",
-    "passkey_removed", "invitation_sent", "invitation_accepted", "invitation_revoked",
-    "role_changed", "user_disabled", "user_enabled", "lock_released", "customer_created",
-    "customer_updated", "company_settings_changed", "job_created", "job_updated", "job_scheduled",
-    "job_status_changed", "quote_saved", "quote_sent", "quote_accepted", "quote_declined",
-    "quote_expired", "invoice_drafted", "invoice_issued", "invoice_credited", "invoice_overdue",
-    "payment_recorded", "document_uploaded", "document_downloaded", "document_visibility_changed",
-    "message_sent", "record_viewed",
+    "signed_in",
+    "sign_in_failed",
+    "account_locked",
+    "signed_out",
+    "session_revoked",
+    "password_changed",
+    "password_reset_requested",
+    "password_reset",
+    "totp_enrolled",
+    "recovery_codes_generated",
+    "recovery_code_used",
+    "passkey_added",
+    "passkey_renamed",
+    "passkey_removed",
+    "invitation_sent",
+    "invitation_accepted",
+    "invitation_revoked",
+    "role_changed",
+    "user_disabled",
+    "user_enabled",
+    "lock_released",
+    "customer_created",
+    "customer_updated",
+    "company_settings_changed",
+    "job_created",
+    "job_updated",
+    "job_scheduled",
+    "job_status_changed",
+    "quote_saved",
+    "quote_sent",
+    "quote_accepted",
+    "quote_declined",
+    "quote_expired",
+    "invoice_drafted",
+    "invoice_issued",
+    "invoice_credited",
+    "invoice_overdue",
+    "payment_recorded",
+    "document_uploaded",
+    "document_downloaded",
+    "document_visibility_changed",
+    "message_sent",
+    "record_viewed",
 ];

@@ -47,46 +47,101 @@ impl CompanySettings {
             return Err(DomainError::invalid("name", "Give the company's name."));
         }
         let email = self.email.trim().to_lowercase();
-        if !email.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.')) {
-            return Err(DomainError::invalid("email", "Enter an e-mail address like office@example.nl."));
+        if !email
+            .split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
+        {
+            return Err(DomainError::invalid(
+                "email",
+                "Enter an e-mail address like office@example.nl.",
+            ));
         }
         let phone = self.phone.trim().to_owned();
         if phone.chars().filter(char::is_ascii_digit).count() < 6 {
-            return Err(DomainError::invalid("phone", "Enter a phone number customers can call."));
+            return Err(DomainError::invalid(
+                "phone",
+                "Enter a phone number customers can call.",
+            ));
         }
-        let kvk: String = self.kvk_number.chars().filter(|c| !c.is_whitespace()).collect();
+        let kvk: String = self
+            .kvk_number
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
         if !kvk.is_empty() && (kvk.len() != 8 || !kvk.chars().all(|c| c.is_ascii_digit())) {
-            return Err(DomainError::invalid("kvk_number", "A KvK number has 8 digits."));
+            return Err(DomainError::invalid(
+                "kvk_number",
+                "A KvK number has 8 digits.",
+            ));
         }
-        let vat: String = self.vat_number.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+        let vat: String = self
+            .vat_number
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_uppercase();
         if !vat.is_empty()
-            && (vat.len() < 8 || vat.len() > 14 || !vat.chars().all(|c| c.is_ascii_alphanumeric()) || !vat.chars().take(2).all(|c| c.is_ascii_uppercase()))
+            && (vat.len() < 8
+                || vat.len() > 14
+                || !vat.chars().all(|c| c.is_ascii_alphanumeric())
+                || !vat.chars().take(2).all(|c| c.is_ascii_uppercase()))
         {
-            return Err(DomainError::invalid("vat_number", "Enter the VAT number with its country code, e.g. NL001234567B01."));
+            return Err(DomainError::invalid(
+                "vat_number",
+                "Enter the VAT number with its country code, e.g. NL001234567B01.",
+            ));
         }
         let iban = if self.iban.trim().is_empty() {
             String::new()
         } else {
-            match self.iban.parse::<iban::Iban>() {
+            let electronic: String = self
+                .iban
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_uppercase();
+            match electronic.parse::<iban::Iban>() {
                 Ok(iban) => iban.to_string(),
                 Err(_) => {
-                    return Err(DomainError::invalid("iban", "That IBAN is not valid; check the digits."));
+                    return Err(DomainError::invalid(
+                        "iban",
+                        "That IBAN is not valid; check the digits.",
+                    ));
                 }
             }
         };
         let prefix = self.invoice_prefix.trim().to_owned();
-        if prefix.chars().count() > 10 || !prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(DomainError::invalid("invoice_prefix", "Use up to 10 letters, digits or dashes."));
+        if prefix.chars().count() > 10
+            || !prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(DomainError::invalid(
+                "invoice_prefix",
+                "Use up to 10 letters, digits or dashes.",
+            ));
         }
         if self.time_zone.parse::<chrono_tz::Tz>().is_err() {
-            return Err(DomainError::invalid("time_zone", "Choose a time zone such as Europe/Amsterdam."));
+            return Err(DomainError::invalid(
+                "time_zone",
+                "Choose a time zone such as Europe/Amsterdam.",
+            ));
         }
         if !(0..=90).contains(&self.payment_term_days) {
-            return Err(DomainError::invalid("payment_term_days", "The payment term is 0 to 90 days."));
+            return Err(DomainError::invalid(
+                "payment_term_days",
+                "The payment term is 0 to 90 days.",
+            ));
         }
         let colour = self.brand_colour.trim().to_lowercase();
-        if colour.len() != 7 || !colour.starts_with('#') || !colour[1..].chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(DomainError::invalid("brand_colour", "Pick a colour (#rrggbb)."));
+        if colour.len() != 7
+            || !colour.starts_with('#')
+            || !colour[1..].chars().all(|c| c.is_ascii_hexdigit())
+        {
+            return Err(DomainError::invalid(
+                "brand_colour",
+                "Pick a colour (#rrggbb).",
+            ));
         }
         Ok(Self {
             name,
@@ -131,7 +186,12 @@ where
     row.brand_colour = Set(settings.brand_colour);
     let company = row.update(&txn).await?;
     stamp
-        .record(&txn, crate::audit::AuditAction::CompanySettingsChanged, "company".to_owned(), None)
+        .record(
+            &txn,
+            crate::audit::AuditAction::CompanySettingsChanged,
+            "company".to_owned(),
+            None,
+        )
         .await?;
     txn.commit().await?;
     Ok(company)
@@ -172,12 +232,54 @@ mod tests {
         assert_eq!(ok.vat_number, "NL001234567B01");
         assert_eq!(ok.iban, "NL91 ABNA 0417 1643 00");
         assert_eq!(ok.brand_colour, "#1f5f8b");
-        assert_eq!(field(CompanySettings { iban: "NL91ABNA0417164301".into(), ..good() }), "iban");
-        assert_eq!(field(CompanySettings { kvk_number: "123".into(), ..good() }), "kvk_number");
-        assert_eq!(field(CompanySettings { time_zone: "Mars/Olympus".into(), ..good() }), "time_zone");
-        assert_eq!(field(CompanySettings { brand_colour: "blue".into(), ..good() }), "brand_colour");
-        assert_eq!(field(CompanySettings { payment_term_days: 120, ..good() }), "payment_term_days");
-        assert_eq!(field(CompanySettings { invoice_prefix: "F/".into(), ..good() }), "invoice_prefix");
-        assert_eq!(field(CompanySettings { name: " ".into(), ..good() }), "name");
+        assert_eq!(
+            field(CompanySettings {
+                iban: "NL91ABNA0417164301".into(),
+                ..good()
+            }),
+            "iban"
+        );
+        assert_eq!(
+            field(CompanySettings {
+                kvk_number: "123".into(),
+                ..good()
+            }),
+            "kvk_number"
+        );
+        assert_eq!(
+            field(CompanySettings {
+                time_zone: "Mars/Olympus".into(),
+                ..good()
+            }),
+            "time_zone"
+        );
+        assert_eq!(
+            field(CompanySettings {
+                brand_colour: "blue".into(),
+                ..good()
+            }),
+            "brand_colour"
+        );
+        assert_eq!(
+            field(CompanySettings {
+                payment_term_days: 120,
+                ..good()
+            }),
+            "payment_term_days"
+        );
+        assert_eq!(
+            field(CompanySettings {
+                invoice_prefix: "F/".into(),
+                ..good()
+            }),
+            "invoice_prefix"
+        );
+        assert_eq!(
+            field(CompanySettings {
+                name: " ".into(),
+                ..good()
+            }),
+            "name"
+        );
     }
 }

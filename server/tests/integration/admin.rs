@@ -18,13 +18,19 @@ async fn sign_in(app: &axum::Router, email: &str, clock: &ManualClock) -> (Brows
     let secret = TotpSecret::from_base32(seed::DEMO_TOTP_SECRET, "demo", "demo").expect("secret");
     let mut browser = Browser::new(app);
     let reply = browser
-        .call("/api/accounts/sign_in_password", &form(&[("email", email), ("password", seed::DEMO_PASSWORD)]))
+        .call(
+            "/api/accounts/sign_in_password",
+            &form(&[("email", email), ("password", seed::DEMO_PASSWORD)]),
+        )
         .await;
     if reply.status != StatusCode::OK {
         return (browser, reply);
     }
     let reply = browser
-        .call("/api/accounts/sign_in_second_factor", &form(&[("code", &secret.code_at(clock.now()))]))
+        .call(
+            "/api/accounts/sign_in_second_factor",
+            &form(&[("code", &secret.code_at(clock.now()))]),
+        )
         .await;
     (browser, reply)
 }
@@ -39,27 +45,67 @@ async fn an_admin_manages_people_company_settings_and_reads_the_audit_log() {
         let label = test_db.label;
         let db = &test_db.db;
         let clock = ManualClock::new(Utc::now());
-        seed::seed_demo_if_empty(db, clock.now()).await.expect("seed");
+        seed::seed_demo_if_empty(db, clock.now())
+            .await
+            .expect("seed");
         let (_site, root) = empty_site();
-        let app = support::app_with(db, &root, Arc::new(clock.clone()), &[("PORTICO_DEMO", "true")]);
+        let app = support::app_with(
+            db,
+            &root,
+            Arc::new(clock.clone()),
+            &[("PORTICO_DEMO", "true")],
+        );
         let (mut admin, reply) = sign_in(&app, "anna@vandijk.example", &clock).await;
         assert_eq!(reply.status, StatusCode::OK, "{label}");
 
         let people = json(&admin.call("/api/admin/people", "").await);
         let people = people.as_array().expect("list");
-        let ruud = people.iter().find(|p| p["email"] == "ruud@vandijk.example").expect("Ruud");
+        let ruud = people
+            .iter()
+            .find(|p| p["email"] == "ruud@vandijk.example")
+            .expect("Ruud");
         assert_eq!(ruud["role"], "crew", "{label}");
         assert_eq!(people.iter().filter(|p| p["me"] == true).count(), 1);
-        let staff_first = people.iter().position(|p| p["role"] == "customer").unwrap_or(0);
-        assert!(people[..staff_first].iter().all(|p| p["role"] != "customer"), "staff are listed first");
+        let staff_first = people
+            .iter()
+            .position(|p| p["role"] == "customer")
+            .unwrap_or(0);
+        assert!(
+            people[..staff_first]
+                .iter()
+                .all(|p| p["role"] != "customer"),
+            "staff are listed first"
+        );
         let ruud_id = ruud["id"].to_string();
 
         // Disabled: no sign-in; enabled again: sign-in works. Both audited.
-        assert_eq!(admin.call("/api/accounts/disable_user", &form(&[("user_id", &ruud_id)])).await.status, StatusCode::OK);
+        assert_eq!(
+            admin
+                .call(
+                    "/api/accounts/disable_user",
+                    &form(&[("user_id", &ruud_id)])
+                )
+                .await
+                .status,
+            StatusCode::OK
+        );
         let (_, refused) = sign_in(&app, "ruud@vandijk.example", &clock).await;
         assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{label}");
-        assert_eq!(admin.call("/api/admin/enable_user", &form(&[("user_id", &ruud_id)])).await.status, StatusCode::OK);
-        assert_eq!(admin.call("/api/admin/enable_user", &form(&[("user_id", &ruud_id)])).await.status, StatusCode::CONFLICT, "already enabled");
+        assert_eq!(
+            admin
+                .call("/api/admin/enable_user", &form(&[("user_id", &ruud_id)]))
+                .await
+                .status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            admin
+                .call("/api/admin/enable_user", &form(&[("user_id", &ruud_id)]))
+                .await
+                .status,
+            StatusCode::CONFLICT,
+            "already enabled"
+        );
         clock.advance(chrono::Duration::seconds(31));
         let (_, back) = sign_in(&app, "ruud@vandijk.example", &clock).await;
         assert_eq!(back.status, StatusCode::OK, "{label}: {}", back.text());
@@ -72,14 +118,26 @@ async fn an_admin_manages_people_company_settings_and_reads_the_audit_log() {
             .as_object()
             .expect("object")
             .iter()
-            .map(|(k, v)| (format!("company[{k}]"), v.as_str().unwrap_or_default().to_owned()))
+            .map(|(k, v)| {
+                (
+                    format!("company[{k}]"),
+                    v.as_str().unwrap_or_default().to_owned(),
+                )
+            })
             .collect();
         let body = |pairs: &[(String, String)]| {
-            form(&pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>())
+            form(
+                &pairs
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect::<Vec<_>>(),
+            )
         };
         let reply = admin.call("/api/admin/save_company", &body(&pairs)).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
-        assert!(matches!(serde_json::from_slice::<PorticoError>(&reply.body), Ok(PorticoError::Invalid { field, .. }) if field == "iban"));
+        assert!(
+            matches!(serde_json::from_slice::<PorticoError>(&reply.body), Ok(PorticoError::Invalid { field, .. }) if field == "iban")
+        );
         let fixed: Vec<(String, String)> = pairs
             .into_iter()
             .map(|(k, v)| match k.as_str() {
@@ -92,28 +150,84 @@ async fn an_admin_manages_people_company_settings_and_reads_the_audit_log() {
         let reply = admin.call("/api/admin/save_company", &body(&fixed)).await;
         assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
         let profile = portico_domain::company::profile(db).await.expect("company");
-        assert_eq!((profile.name.as_str(), profile.invoice_prefix.as_str()), ("Van Dijk Verhuizingen B.V.", "VDV"), "{label}");
+        assert_eq!(
+            (profile.name.as_str(), profile.invoice_prefix.as_str()),
+            ("Van Dijk Verhuizingen B.V.", "VDV"),
+            "{label}"
+        );
 
         // The audit log: filtered by what, by whom and about what.
-        let page = json(&admin.call("/api/admin/audit", &form(&[("filter[action]", "user_disabled")])).await);
+        let page = json(
+            &admin
+                .call(
+                    "/api/admin/audit",
+                    &form(&[("filter[action]", "user_disabled")]),
+                )
+                .await,
+        );
         assert_eq!(page["total"], 1, "{label}");
         assert_eq!(page["rows"][0]["actor"], "Anna de Vries");
         assert_eq!(page["rows"][0]["subject"], format!("user:{ruud_id}"));
-        let page = json(&admin.call("/api/admin/audit", &form(&[("filter[actor]", "anna@vandijk.example")])).await);
-        let actions: Vec<&str> = page["rows"].as_array().expect("rows").iter().filter_map(|r| r["action"].as_str()).collect();
-        for expected in ["company settings changed", "user enabled", "user disabled", "signed in"] {
-            assert!(actions.contains(&expected), "{label}: {expected} in {actions:?}");
+        let page = json(
+            &admin
+                .call(
+                    "/api/admin/audit",
+                    &form(&[("filter[actor]", "anna@vandijk.example")]),
+                )
+                .await,
+        );
+        let actions: Vec<&str> = page["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .filter_map(|r| r["action"].as_str())
+            .collect();
+        for expected in [
+            "company settings changed",
+            "user enabled",
+            "user disabled",
+            "signed in",
+        ] {
+            assert!(
+                actions.contains(&expected),
+                "{label}: {expected} in {actions:?}"
+            );
         }
-        let page = json(&admin.call("/api/admin/audit", &form(&[("filter[actor]", "nobody@nowhere.example")])).await);
+        let page = json(
+            &admin
+                .call(
+                    "/api/admin/audit",
+                    &form(&[("filter[actor]", "nobody@nowhere.example")]),
+                )
+                .await,
+        );
         assert_eq!(page["total"], 0);
-        let page = json(&admin.call("/api/admin/audit", &form(&[("filter[subject]", "job:1"), ("filter[action]", "job_status_changed")])).await);
-        assert!(page["total"].as_u64().unwrap_or(0) >= 2, "{label}: the seeded job's moves: {page}");
-        let reply = admin.call("/api/admin/audit", &form(&[("filter[from]", "yesterday")])).await;
+        let page = json(
+            &admin
+                .call(
+                    "/api/admin/audit",
+                    &form(&[
+                        ("filter[subject]", "job:1"),
+                        ("filter[action]", "job_status_changed"),
+                    ]),
+                )
+                .await,
+        );
+        assert!(
+            page["total"].as_u64().unwrap_or(0) >= 2,
+            "{label}: the seeded job's moves: {page}"
+        );
+        let reply = admin
+            .call("/api/admin/audit", &form(&[("filter[from]", "yesterday")]))
+            .await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
 
         // Nobody else gets in.
         let (mut office, _) = sign_in(&app, "olga@vandijk.example", &clock).await;
-        assert_eq!(office.call("/api/admin/people", "").await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            office.call("/api/admin/people", "").await.status,
+            StatusCode::FORBIDDEN
+        );
         test_db.finish().await;
     }
 }
