@@ -26,7 +26,14 @@ pub fn Layout(children: Children) -> impl IntoView {
         <header class="site-header">
             <div class="site-header__inner">
                 <A href="/" attr:class="brand">
-                    <span class="brand__mark" aria-hidden="true">"P"</span>
+                    <Suspense fallback=|| view! { <span class="brand__mark" aria-hidden="true">"P"</span> }>
+                        {move || Suspend::new(async move {
+                            match company.await.ok().and_then(|c| c.logo_url) {
+                                Some(url) => view! { <img class="brand__logo" src=url alt="" /> }.into_any(),
+                                None => view! { <span class="brand__mark" aria-hidden="true">"P"</span> }.into_any(),
+                            }
+                        })}
+                    </Suspense>
                     <span class="brand__name">
                         <Suspense fallback=|| "Portico">
                             {move || Suspend::new(async move {

@@ -840,7 +840,7 @@ where
         let job = jobs::find(db, quote.job_id).await?;
         let bytes = pdf::render(&pdf::quote_paper(db, &quote).await?);
         let upload = Upload {
-            customer_id: job.customer_id,
+            customer_id: Some(job.customer_id),
             job_id: Some(job.id),
             kind: DocumentKind::Quote,
             visibility: Visibility::Customer,
@@ -856,7 +856,7 @@ where
         };
         let bytes = pdf::render(&pdf::invoice_paper(db, &invoice).await?);
         let upload = Upload {
-            customer_id: invoice.customer_id,
+            customer_id: Some(invoice.customer_id),
             job_id: invoice.job_id,
             kind: DocumentKind::Invoice,
             visibility: Visibility::Customer,
@@ -868,7 +868,7 @@ where
     }
     for summary in jobs::on_day(db, jobs::local_today(now, "Europe/Amsterdam"), None).await? {
         let upload = Upload {
-            customer_id: summary.job.customer_id,
+            customer_id: Some(summary.job.customer_id),
             job_id: Some(summary.job.id),
             kind: DocumentKind::Photo,
             visibility: Visibility::Staff,

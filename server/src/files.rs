@@ -353,3 +353,55 @@ pub async fn upload(
     .await?;
     Ok((StatusCode::CREATED, Json(document.id)).into_response())
 }
+
+/// The first file field of a multipart form: its name and bytes.
+async fn file_field(form: &mut Multipart, limit_mb: usize) -> Result<Option<(String, Vec<u8>)>, Refusal> {
+    while let Some(field) = form.next_field().await.map_err(|_| Refusal(PorticoError::BadRequest))? {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("logo").to_owned();
+            let bytes = field.bytes().await.map_err(|error| {
+                if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Refusal(PorticoError::Invalid { field: "file".into(), message: format!("The file is larger than {limit_mb} MB.") })
+                } else {
+                    Refusal(PorticoError::BadRequest)
+                }
+            })?;
+            return Ok(Some((name, bytes.to_vec())));
+        }
+    }
+    Ok(None)
+}
+
+/// `POST /files/company/logo` (multipart `file`): admins set the logo shown in the header.
+pub async fn upload_logo(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Extension(origin): Extension<RequestOrigin>,
+    mut form: Multipart,
+) -> Result<Response, Refusal> {
+    let actor = who(&state, &session).await?;
+    decide(policy::can(&actor, Action::ManageCompany))?;
+    let Some((name, bytes)) = file_field(&mut form, 1).await? else {
+        return Err(Refusal(PorticoError::Invalid { field: "file".into(), message: "Choose a picture.".into() }));
+    };
+    portico_domain::company::set_logo(&state.db, state.documents.as_ref(), &stamp(&state, &actor, &origin), &name, bytes)
+        .await?;
+    Ok(StatusCode::CREATED.into_response())
+}
+
+/// `GET /files/company/logo`: public, like the company's name; 404 until one is set.
+pub async fn logo(State(state): State<AppState>) -> Result<Response, Refusal> {
+    let Some((content_type, bytes)) = portico_domain::company::logo(&state.db, state.documents.as_ref()).await? else {
+        return Err(PorticoError::NotFound.into());
+    };
+    let mut response = Response::new(Body::from(bytes));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    Ok(response)
+}

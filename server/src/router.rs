@@ -90,6 +90,7 @@ pub fn router(state: AppState) -> Router {
     let upload_limit = state.upload_limit + 64 * 1024;
     let uploads = Router::new()
         .route("/files/jobs/{job_id}/documents", post(files::upload))
+        .route("/files/company/logo", post(files::upload_logo))
         .layer(DefaultBodyLimit::max(upload_limit))
         .layer(RequestBodyLimitLayer::new(upload_limit));
 
@@ -98,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .route("/files/invoices/{file}", get(files::invoice_pdf))
         .route("/files/quotes/{file}", get(files::quote_pdf))
         .route("/files/documents/{id}", get(files::document))
+        .route("/files/company/logo", get(files::logo))
         .nest_service("/pkg", pkg)
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())

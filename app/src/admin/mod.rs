@@ -418,12 +418,46 @@ pub fn CompanyPage() -> impl IntoView {
                                 {move || matches!(save.value().get(), Some(Ok(()))).then(|| view! { <p class="notice" role="status">"Saved."</p> })}
                                 <button type="submit" class="button" disabled=move || save.pending().get()>"Save settings"</button>
                             </ActionForm>
+                            <LogoForm />
                         }.into_any(),
                         Err(error) => view! { <crate::accounts::ErrorView error /> }.into_any(),
                     }
                 })}
             </Suspense>
         </section>
+    }
+    .into_any()
+}
+
+/// The logo upload: a picture up to 1 MB, shown in the header once saved.
+#[component]
+fn LogoForm() -> impl IntoView {
+    let progress = RwSignal::new(None::<u32>);
+    let error = RwSignal::new(None::<String>);
+    let uploaded = RwSignal::new(0usize);
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    #[cfg_attr(not(any(feature = "hydrate", feature = "csr")), allow(unused_variables))]
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        #[cfg(any(feature = "hydrate", feature = "csr"))]
+        {
+            ev.prevent_default();
+            if let Some(form) = form_ref.get() {
+                crate::documents::browser::send(&form, "/files/company/logo", progress, error, uploaded);
+            }
+        }
+    };
+    view! {
+        <form node_ref=form_ref class="form card upload" method="post" enctype="multipart/form-data" action="/files/company/logo" on:submit=on_submit>
+            <h2>"Logo"</h2>
+            <img class="logo-preview" src=move || format!("/files/company/logo?u={}", uploaded.get()) alt="The current logo, if one is set" />
+            <div class="field">
+                <label for="logo-file">"Picture (PNG, JPEG or WebP, up to 1 MB)"</label>
+                <input id="logo-file" name="file" type="file" required accept="image/png,image/jpeg,image/webp" aria-describedby="logo-error" />
+                {move || error.get().map(|m| view! { <p class="field__error" id="logo-error" role="alert">{m}</p> })}
+            </div>
+            {move || (uploaded.get() > 0).then(|| view! { <p class="notice" role="status">"Logo saved."</p> })}
+            <button type="submit" class="button" disabled=move || progress.get().is_some()>"Upload logo"</button>
+        </form>
     }
     .into_any()
 }

@@ -11,6 +11,8 @@ pub struct CompanyProfile {
     pub name: String,
     pub email: String,
     pub phone: String,
+    /// Where the logo is, when one is set.
+    pub logo_url: Option<String>,
 }
 
 /// The company's public profile. Public by design: it is what the header and footer show to a
@@ -25,6 +27,9 @@ pub async fn company_profile() -> Result<CompanyProfile, PorticoError> {
             name: company.name,
             email: company.email,
             phone: company.phone,
+            logo_url: company
+                .logo_document_id
+                .map(|id| format!("/files/company/logo?v={id}")),
         })
     })
     .await

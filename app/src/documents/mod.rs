@@ -165,7 +165,7 @@ fn UploadForm(job_id: i32, uploaded: RwSignal<usize>) -> impl IntoView {
         {
             ev.prevent_default();
             if let Some(form) = form_ref.get() {
-                browser::send(&form, job_id, progress, error, uploaded);
+                browser::send(&form, &format!("/files/jobs/{job_id}/documents"), progress, error, uploaded);
             }
         }
     };
@@ -209,7 +209,7 @@ fn UploadForm(job_id: i32, uploaded: RwSignal<usize>) -> impl IntoView {
 }
 
 #[cfg(any(feature = "hydrate", feature = "csr"))]
-mod browser {
+pub(crate) mod browser {
     //! The upload by XMLHttpRequest, for its progress events.
 
     use leptos::prelude::*;
@@ -218,9 +218,11 @@ mod browser {
 
     use crate::PorticoError;
 
+    /// Posts the form's fields to `url`; a 201 bumps `uploaded`, anything else shows the
+    /// server's message in `error`.
     pub fn send(
         form: &HtmlFormElement,
-        job_id: i32,
+        url: &str,
         progress: RwSignal<Option<u32>>,
         error: RwSignal<Option<String>>,
         uploaded: RwSignal<usize>,

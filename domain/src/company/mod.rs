@@ -24,6 +24,64 @@ pub async fn profile(db: &impl ConnectionTrait) -> Result<Company, DomainError> 
         .ok_or(DomainError::NotFound("company profile"))
 }
 
+/// The largest logo, in bytes.
+pub const LOGO_LIMIT: usize = 1024 * 1024;
+
+/// Sets the company's logo: a PNG, JPEG or WebP picture (read from its bytes) up to 1 MB,
+/// stored like any document and shown in the header.
+pub async fn set_logo<C>(
+    db: &C,
+    storage: &dyn crate::documents::Storage,
+    stamp: &crate::audit::Stamp,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> Result<Company, DomainError>
+where
+    C: ConnectionTrait + sea_orm::TransactionTrait,
+{
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+
+    use crate::documents::{self, DocumentKind, Upload, Visibility};
+    if !bytes.is_empty()
+        && !matches!(documents::sniff(&bytes), Some("image/png" | "image/jpeg" | "image/webp"))
+    {
+        return Err(DomainError::invalid("file", "The logo is a PNG, JPEG or WebP picture."));
+    }
+    let upload = Upload {
+        customer_id: None,
+        job_id: None,
+        kind: DocumentKind::Other,
+        visibility: Visibility::Customer,
+        file_name: file_name.to_owned(),
+        bytes,
+    };
+    let document = documents::upload(db, storage, stamp, upload, LOGO_LIMIT).await?;
+    let mut row: entity::ActiveModel = profile(db).await?.into();
+    row.logo_document_id = Set(Some(document.id));
+    let company = row.update(db).await?;
+    stamp
+        .record(
+            db,
+            crate::audit::AuditAction::CompanySettingsChanged,
+            "company".to_owned(),
+            Some(format!("logo: document:{}", document.id)),
+        )
+        .await?;
+    Ok(company)
+}
+
+/// The logo's type and bytes, when one is set.
+pub async fn logo(
+    db: &impl ConnectionTrait,
+    storage: &dyn crate::documents::Storage,
+) -> Result<Option<(String, Vec<u8>)>, DomainError> {
+    let Some(id) = profile(db).await.ok().and_then(|c| c.logo_document_id) else {
+        return Ok(None);
+    };
+    let document = crate::documents::find(db, id).await?;
+    Ok(Some((document.content_type, storage.get(&document.storage_key).await?)))
+}
+
 /// The company settings as typed by an admin.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CompanySettings {

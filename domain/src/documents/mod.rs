@@ -120,7 +120,8 @@ pub fn clean_file_name(name: &str) -> String {
 
 /// An upload, as received.
 pub struct Upload {
-    pub customer_id: i32,
+    /// The customer it belongs to; none for the company's own files (the logo).
+    pub customer_id: Option<i32>,
     pub job_id: Option<i32>,
     pub kind: DocumentKind,
     pub visibility: Visibility,
@@ -154,9 +155,11 @@ where
             "Upload a PDF, a photo (JPEG, PNG, WebP, HEIC) or a Word or Excel file.",
         ));
     };
-    crate::customers::find(db, upload.customer_id).await?;
+    if let Some(customer_id) = upload.customer_id {
+        crate::customers::find(db, customer_id).await?;
+    }
     if let Some(job_id) = upload.job_id {
-        if crate::jobs::find(db, job_id).await?.customer_id != upload.customer_id {
+        if Some(crate::jobs::find(db, job_id).await?.customer_id) != upload.customer_id {
             return Err(DomainError::invalid(
                 "job",
                 "That job belongs to another customer.",
@@ -175,7 +178,7 @@ where
     let saved = async {
         let txn = db.begin().await?;
         let document = entity::ActiveModel {
-            customer_id: Set(Some(upload.customer_id)),
+            customer_id: Set(upload.customer_id),
             job_id: Set(upload.job_id),
             kind: Set(upload.kind),
             file_name: Set(clean_file_name(&upload.file_name)),
