@@ -341,7 +341,7 @@ pub async fn upload(
         state.documents.as_ref(),
         &stamp(&state, &actor, &origin),
         Upload {
-            customer_id: job.customer_id,
+            customer_id: Some(job.customer_id),
             job_id: Some(job_id),
             kind,
             visibility,
@@ -355,13 +355,23 @@ pub async fn upload(
 }
 
 /// The first file field of a multipart form: its name and bytes.
-async fn file_field(form: &mut Multipart, limit_mb: usize) -> Result<Option<(String, Vec<u8>)>, Refusal> {
-    while let Some(field) = form.next_field().await.map_err(|_| Refusal(PorticoError::BadRequest))? {
+async fn file_field(
+    form: &mut Multipart,
+    limit_mb: usize,
+) -> Result<Option<(String, Vec<u8>)>, Refusal> {
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|_| Refusal(PorticoError::BadRequest))?
+    {
         if field.name() == Some("file") {
             let name = field.file_name().unwrap_or("logo").to_owned();
             let bytes = field.bytes().await.map_err(|error| {
                 if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    Refusal(PorticoError::Invalid { field: "file".into(), message: format!("The file is larger than {limit_mb} MB.") })
+                    Refusal(PorticoError::Invalid {
+                        field: "file".into(),
+                        message: format!("The file is larger than {limit_mb} MB."),
+                    })
                 } else {
                     Refusal(PorticoError::BadRequest)
                 }
@@ -382,26 +392,47 @@ pub async fn upload_logo(
     let actor = who(&state, &session).await?;
     decide(policy::can(&actor, Action::ManageCompany))?;
     let Some((name, bytes)) = file_field(&mut form, 1).await? else {
-        return Err(Refusal(PorticoError::Invalid { field: "file".into(), message: "Choose a picture.".into() }));
+        return Err(Refusal(PorticoError::Invalid {
+            field: "file".into(),
+            message: "Choose a picture.".into(),
+        }));
     };
-    portico_domain::company::set_logo(&state.db, state.documents.as_ref(), &stamp(&state, &actor, &origin), &name, bytes)
-        .await?;
+    portico_domain::company::set_logo(
+        &state.db,
+        state.documents.as_ref(),
+        &stamp(&state, &actor, &origin),
+        &name,
+        bytes,
+    )
+    .await?;
     Ok(StatusCode::CREATED.into_response())
 }
 
 /// `GET /files/company/logo`: public, like the company's name; 404 until one is set.
 pub async fn logo(State(state): State<AppState>) -> Result<Response, Refusal> {
-    let Some((content_type, bytes)) = portico_domain::company::logo(&state.db, state.documents.as_ref()).await? else {
+    let Some((content_type, bytes)) =
+        portico_domain::company::logo(&state.db, state.documents.as_ref()).await?
+    else {
         return Err(PorticoError::NotFound.into());
     };
     let mut response = Response::new(Body::from(bytes));
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+        HeaderValue::from_str(&content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
     Ok(response)
 }

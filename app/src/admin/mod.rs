@@ -436,13 +436,22 @@ fn LogoForm() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let uploaded = RwSignal::new(0usize);
     let form_ref = NodeRef::<leptos::html::Form>::new();
-    #[cfg_attr(not(any(feature = "hydrate", feature = "csr")), allow(unused_variables))]
+    #[cfg_attr(
+        not(any(feature = "hydrate", feature = "csr")),
+        allow(unused_variables)
+    )]
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         #[cfg(any(feature = "hydrate", feature = "csr"))]
         {
             ev.prevent_default();
             if let Some(form) = form_ref.get() {
-                crate::documents::browser::send(&form, "/files/company/logo", progress, error, uploaded);
+                crate::documents::browser::send(
+                    &form,
+                    "/files/company/logo",
+                    progress,
+                    error,
+                    uploaded,
+                );
             }
         }
     };

@@ -165,7 +165,13 @@ fn UploadForm(job_id: i32, uploaded: RwSignal<usize>) -> impl IntoView {
         {
             ev.prevent_default();
             if let Some(form) = form_ref.get() {
-                browser::send(&form, &format!("/files/jobs/{job_id}/documents"), progress, error, uploaded);
+                browser::send(
+                    &form,
+                    &format!("/files/jobs/{job_id}/documents"),
+                    progress,
+                    error,
+                    uploaded,
+                );
             }
         }
     };
@@ -235,10 +241,7 @@ pub(crate) mod browser {
             fail("Your browser could not prepare the upload.");
             return;
         };
-        if request
-            .open("POST", &format!("/files/jobs/{job_id}/documents"))
-            .is_err()
-        {
+        if request.open("POST", url).is_err() {
             fail("Your browser could not start the upload.");
             return;
         }

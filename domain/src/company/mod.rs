@@ -43,9 +43,15 @@ where
 
     use crate::documents::{self, DocumentKind, Upload, Visibility};
     if !bytes.is_empty()
-        && !matches!(documents::sniff(&bytes), Some("image/png" | "image/jpeg" | "image/webp"))
+        && !matches!(
+            documents::sniff(&bytes),
+            Some("image/png" | "image/jpeg" | "image/webp")
+        )
     {
-        return Err(DomainError::invalid("file", "The logo is a PNG, JPEG or WebP picture."));
+        return Err(DomainError::invalid(
+            "file",
+            "The logo is a PNG, JPEG or WebP picture.",
+        ));
     }
     let upload = Upload {
         customer_id: None,
@@ -79,7 +85,10 @@ pub async fn logo(
         return Ok(None);
     };
     let document = crate::documents::find(db, id).await?;
-    Ok(Some((document.content_type, storage.get(&document.storage_key).await?)))
+    Ok(Some((
+        document.content_type,
+        storage.get(&document.storage_key).await?,
+    )))
 }
 
 /// The company settings as typed by an admin.

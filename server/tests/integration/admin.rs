@@ -240,13 +240,18 @@ async fn an_admin_sets_the_logo_and_everyone_sees_it() {
         let db = &test_db.db;
         let data = tempfile::tempdir().expect("data");
         let clock = ManualClock::new(Utc::now());
-        seed::seed_demo_if_empty(db, clock.now()).await.expect("seed");
+        seed::seed_demo_if_empty(db, clock.now())
+            .await
+            .expect("seed");
         let (_site, root) = empty_site();
         let app = support::app_with(
             db,
             &root,
             Arc::new(clock.clone()),
-            &[("PORTICO_DEMO", "true"), ("PORTICO_DATA_DIR", data.path().to_str().expect("path"))],
+            &[
+                ("PORTICO_DEMO", "true"),
+                ("PORTICO_DATA_DIR", data.path().to_str().expect("path")),
+            ],
         );
         let logo = |bytes: &[u8]| {
             let boundary = "logo-boundary";
@@ -256,25 +261,53 @@ async fn an_admin_sets_the_logo_and_everyone_sees_it() {
             Request::post("/files/company/logo")
                 .header("host", "localhost:3000")
                 .header("origin", support::ORIGIN)
-                .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+                .header(
+                    "content-type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
                 .body(Body::from(body))
                 .expect("request")
         };
-        let png = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../domain/assets/demo-boxes.png")).expect("png");
+        let png = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../domain/assets/demo-boxes.png"
+        ))
+        .expect("png");
         let mut anonymous = Browser::new(&app);
-        assert_eq!(anonymous.get("/files/company/logo").await.status, StatusCode::NOT_FOUND, "{label}: none yet");
+        assert_eq!(
+            anonymous.get("/files/company/logo").await.status,
+            StatusCode::NOT_FOUND,
+            "{label}: none yet"
+        );
         let (mut office, _) = sign_in(&app, "olga@vandijk.example", &clock).await;
-        assert_eq!(office.send(logo(&png)).await.status, StatusCode::FORBIDDEN, "{label}");
+        assert_eq!(
+            office.send(logo(&png)).await.status,
+            StatusCode::FORBIDDEN,
+            "{label}"
+        );
         let (mut admin, _) = sign_in(&app, "anna@vandijk.example", &clock).await;
         let reply = admin.send(logo(b"<svg onload=alert(1)>")).await;
-        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}: an SVG is not accepted");
-        assert_eq!(admin.send(logo(&png)).await.status, StatusCode::CREATED, "{label}");
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{label}: an SVG is not accepted"
+        );
+        assert_eq!(
+            admin.send(logo(&png)).await.status,
+            StatusCode::CREATED,
+            "{label}"
+        );
         let shown = anonymous.get("/files/company/logo").await;
         assert_eq!(shown.status, StatusCode::OK, "{label}");
         assert_eq!(shown.header("content-type"), Some("image/png"));
         assert_eq!(shown.body, png);
         let profile = json(&anonymous.call("/api/company_profile", "").await);
-        assert!(profile["logo_url"].as_str().is_some_and(|u| u.starts_with("/files/company/logo")), "{label}: {profile}");
+        assert!(
+            profile["logo_url"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("/files/company/logo")),
+            "{label}: {profile}"
+        );
         test_db.finish().await;
     }
 }
