@@ -436,3 +436,57 @@ pub async fn logo(State(state): State<AppState>) -> Result<Response, Refusal> {
     );
     Ok(response)
 }
+
+/// The company's brand colour as `#rrggbb` → (r, g, b).
+fn rgb(colour: &str) -> Option<(u8, u8, u8)> {
+    let hex = colour.strip_prefix('#')?;
+    if hex.len() != 6 {
+        return None;
+    }
+    let part = |i: usize| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok();
+    Some((part(0)?, part(2)?, part(4)?))
+}
+
+/// Mixes a colour towards black (`to` = 0) or white (`to` = 255) by `share` (0–1).
+fn mix((r, g, b): (u8, u8, u8), to: u8, share: f32) -> String {
+    let blend = |c: u8| (f32::from(c) * (1.0 - share) + f32::from(to) * share).round() as u8;
+    format!("#{:02x}{:02x}{:02x}", blend(r), blend(g), blend(b))
+}
+
+/// `GET /brand.css`: the company's colour as the pages' CSS variables (a stylesheet from our
+/// origin, so the CSP needs no inline styles). Empty before a company is set up.
+pub async fn brand_css(State(state): State<AppState>) -> Response {
+    let colour = portico_domain::company::profile(&state.db)
+        .await
+        .ok()
+        .and_then(|c| rgb(&c.brand_colour));
+    let css = match colour {
+        Some(base) => format!(
+            ":root {{ --brand: {}; --brand-strong: {}; --brand-soft: {}; }}\n",
+            mix(base, 0, 0.0),
+            mix(base, 0, 0.3),
+            mix(base, 255, 0.88)
+        ),
+        None => String::new(),
+    };
+    let mut response = Response::new(Body::from(css));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn brand_colours_are_mixed_darker_and_lighter() {
+        let base = rgb("#1f5f8b").expect("colour");
+        assert_eq!(base, (0x1f, 0x5f, 0x8b));
+        assert_eq!(mix(base, 0, 0.0), "#1f5f8b");
+        assert_eq!(mix((100, 200, 0), 0, 0.5), "#326400");
+        assert_eq!(mix((0, 0, 0), 255, 1.0), "#ffffff");
+        assert_eq!(rgb("blue"), None);
+    }
+}

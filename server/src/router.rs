@@ -100,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         .route("/files/quotes/{file}", get(files::quote_pdf))
         .route("/files/documents/{id}", get(files::document))
         .route("/files/company/logo", get(files::logo))
+        .route("/brand.css", get(files::brand_css))
         .nest_service("/pkg", pkg)
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
