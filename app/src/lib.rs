@@ -5,6 +5,8 @@
 //! the policy, call a `portico_domain` service and map the result to a DTO.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// The view types of the larger pages nest deeper than the default 128 allows in release builds.
+#![recursion_limit = "256"]
 
 pub mod accounts;
 pub mod admin;

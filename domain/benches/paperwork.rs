@@ -32,25 +32,42 @@ fn report(what: &str, mut times: Vec<Duration>) {
 fn lines(count: usize) -> Vec<LineInput> {
     (0..count)
         .map(|i| LineInput {
-            description: format!("Line {i}: movers, boxes, the van and a parking permit for the day"),
+            description: format!(
+                "Line {i}: movers, boxes, the van and a parking permit for the day"
+            ),
             quantity_hundredths: 150 + i as i64,
             unit: "hour".into(),
             unit_price_cents: 11_500,
-            vat_rate: if i % 5 == 0 { VatRate::Zero } else { VatRate::Standard },
+            vat_rate: if i % 5 == 0 {
+                VatRate::Zero
+            } else {
+                VatRate::Standard
+            },
         })
         .collect()
 }
 
 fn main() {
-    let runs: usize = std::env::var("RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(300);
+    let runs: usize = std::env::var("RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(300);
 
     // One A4 invoice with 20 lines, rendered to PDF bytes.
     let priced = price_lines(lines(20)).expect("lines");
     let paper = Paper {
         title: "Invoice VD2026-00042".into(),
         company_name: "Van Dijk Verhuizingen".into(),
-        company_lines: vec!["Transportweg 7".into(), "1043 AJ Amsterdam".into(), "KvK 12345678".into()],
-        recipient: vec!["Familie De Boer".into(), "Keizersgracht 12".into(), "1015 CS Amsterdam".into()],
+        company_lines: vec![
+            "Transportweg 7".into(),
+            "1043 AJ Amsterdam".into(),
+            "KvK 12345678".into(),
+        ],
+        recipient: vec![
+            "Familie De Boer".into(),
+            "Keizersgracht 12".into(),
+            "1015 CS Amsterdam".into(),
+        ],
         facts: vec![("Invoice date".into(), "30 November 2026".into())],
         totals: Totals::of(&priced),
         lines: priced,
@@ -70,7 +87,9 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
         let dir = tempfile::tempdir().expect("folder");
-        let conn = db::connect(&db::default_sqlite_url(dir.path())).await.expect("sqlite");
+        let conn = db::connect(&db::default_sqlite_url(dir.path()))
+            .await
+            .expect("sqlite");
         db::migrate(&conn).await.expect("migrate");
         let stamp = Stamp::system(Utc::now());
         let customer = customers::create(
@@ -89,14 +108,18 @@ fn main() {
         let today = Utc::now().date_naive();
         let mut drafts = Vec::new();
         for _ in 0..runs * 2 {
-            let draft = invoices::draft_by_hand(&conn, &stamp, customer.id, None, lines(3)).await.expect("draft");
+            let draft = invoices::draft_by_hand(&conn, &stamp, customer.id, None, lines(3))
+                .await
+                .expect("draft");
             drafts.push(draft.id);
         }
         let (one_by_one, at_once) = drafts.split_at(runs);
         let mut times = Vec::with_capacity(runs);
         for id in one_by_one {
             let started = Instant::now();
-            invoices::issue(&conn, &stamp, *id, today, "VD", 14).await.expect("issue");
+            invoices::issue(&conn, &stamp, *id, today, "VD", 14)
+                .await
+                .expect("issue");
             times.push(started.elapsed());
         }
         report("issue one invoice, SQLite, one at a time", times);
@@ -112,7 +135,9 @@ fn main() {
                     loop {
                         match invoices::issue(&conn, &stamp, id, today, "VD", 14).await {
                             Ok(_) => break,
-                            Err(portico_domain::DomainError::Database(e)) if e.to_string().contains("locked") => {
+                            Err(portico_domain::DomainError::Database(e))
+                                if e.to_string().contains("locked") =>
+                            {
                                 tokio::task::yield_now().await;
                             }
                             Err(other) => panic!("{other:?}"),
