@@ -5,7 +5,8 @@
 use leptos::prelude::*;
 
 use super::{
-    LineForm, PreviewQuote, QuoteView, RecordQuoteAnswer, SaveQuote, SendQuote, TotalsView,
+    LineForm, PreviewQuote, QuotePreview, QuoteView, RecordQuoteAnswer, SaveQuote, SendQuote,
+    TotalsView,
 };
 use crate::{
     jobs::page::Changed,
@@ -175,7 +176,6 @@ fn QuoteEditor(job_id: i32, lines: Vec<LineForm>, valid_until: String) -> impl I
     let preview = ServerAction::<PreviewQuote>::new();
     for_each_success(save, changed);
     let error = action_error(save);
-    let preview_error = action_error(preview);
     let current = move || {
         lines
             .get()
@@ -257,11 +257,12 @@ fn QuoteEditor(job_id: i32, lines: Vec<LineForm>, valid_until: String) -> impl I
             }>"Add a line"</button>
             <div class="quote-editor__totals" aria-live="polite">
                 {move || match preview.value().get() {
-                    Some(Ok(totals)) => view! { <Totals totals /> }.into_any(),
-                    _ => match preview_error.get() {
-                        Some(e) => view! { <p class="muted">"Totals appear when every line is complete. " {e.to_string()}</p> }.into_any(),
-                        None => ().into_any(),
-                    },
+                    Some(Ok(QuotePreview { totals: Some(totals), .. })) => view! { <Totals totals /> }.into_any(),
+                    Some(Ok(QuotePreview { problem: Some(problem), .. })) => view! {
+                        <p class="muted">"Totals appear when every line is complete. " {problem}</p>
+                    }.into_any(),
+                    Some(Err(error)) => view! { <p class="muted">{error.to_string()}</p> }.into_any(),
+                    _ => ().into_any(),
                 }}
             </div>
             <FieldError error field="description" />

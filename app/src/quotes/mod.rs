@@ -238,9 +238,19 @@ pub async fn save_quote(
     .await
 }
 
-/// The totals of lines being typed, worked out by the same code that saves them.
+/// What the editor shows under the lines while they are typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotePreview {
+    /// The totals, once every line reads.
+    pub totals: Option<TotalsView>,
+    /// Why there are no totals yet ("Line 2: …").
+    pub problem: Option<String>,
+}
+
+/// The totals of lines being typed, worked out by the same code that saves them. Half-typed
+/// lines are normal here, so they are answered (200) with what is missing, not refused.
 #[server(name = PreviewQuote, prefix = "/api", endpoint = "quotes/preview", input = server_fn::codec::Json)]
-pub async fn preview_quote(lines: Vec<LineForm>) -> Result<TotalsView, PorticoError> {
+pub async fn preview_quote(lines: Vec<LineForm>) -> Result<QuotePreview, PorticoError> {
     use portico_domain::{
         money::{price_lines, Totals},
         policy::Action,
@@ -250,8 +260,18 @@ pub async fn preview_quote(lines: Vec<LineForm>) -> Result<TotalsView, PorticoEr
 
     server::answer(async {
         server::authorize(Action::ManageJobs).await?;
-        let priced = price_lines(convert::inputs(lines)?)?;
-        Ok(convert::totals(&Totals::of(&priced)))
+        let priced = convert::inputs(lines).and_then(|inputs| Ok(price_lines(inputs)?));
+        Ok(match priced {
+            Ok(priced) => QuotePreview {
+                totals: Some(convert::totals(&Totals::of(&priced))),
+                problem: None,
+            },
+            Err(PorticoError::Invalid { message, .. }) => QuotePreview {
+                totals: None,
+                problem: Some(message),
+            },
+            Err(other) => return Err(other),
+        })
     })
     .await
 }

@@ -327,7 +327,7 @@ fn server_functions() -> Vec<(&'static str, Body, [u16; 7])> {
         (
             "/api/quotes/preview",
             Body::Json(json!({ "lines": [] })),
-            [401, 403, 403, 403, 403, 422, 422],
+            [401, 403, 403, 403, 403, 200, 200],
         ),
         (
             "/api/quotes/send_quote",
