@@ -78,6 +78,32 @@ pub async fn invoice_from_quote(quote_id: i32) -> Result<(), PorticoError> {
     .await
 }
 
+/// A draft invoice typed by hand for a job (extra hours, materials, storage). Rows left blank
+/// are skipped; the rest are checked like quote lines.
+#[server(name = InvoiceByHand, prefix = "/api", endpoint = "invoices/by_hand")]
+pub async fn invoice_by_hand(
+    job_id: i32,
+    #[server(default)] lines: Vec<crate::quotes::LineForm>,
+) -> Result<(), PorticoError> {
+    use portico_domain::{invoices, jobs, policy::Action};
+
+    use crate::server;
+
+    server::answer(async {
+        let actor = server::authorize(Action::ManageBilling).await?;
+        let db = server::db()?;
+        let job = jobs::find(&db, job_id).await?;
+        let typed: Vec<_> = lines
+            .into_iter()
+            .filter(|l| !(l.description.trim().is_empty() && l.unit_price.trim().is_empty()))
+            .collect();
+        let inputs = crate::quotes::convert::inputs(typed)?;
+        invoices::draft_by_hand(&db, &server::stamp(&actor)?, job.customer_id, Some(job_id), inputs).await?;
+        Ok(())
+    })
+    .await
+}
+
 /// Issues a draft with the next number of the year, dated today in the company's zone.
 #[server(name = IssueInvoice, prefix = "/api", endpoint = "invoices/issue")]
 pub async fn issue_invoice(invoice_id: i32) -> Result<(), PorticoError> {

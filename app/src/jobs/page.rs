@@ -7,7 +7,9 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 use super::{ChangeJobStatus, ScheduleJob, StaffJobView, StatusStep, UpdateJob};
 use crate::{
-    invoices::{CreditInvoice, InvoiceFromQuote, InvoiceView, IssueInvoice, RecordPayment},
+    invoices::{
+        CreditInvoice, InvoiceByHand, InvoiceFromQuote, InvoiceView, IssueInvoice, RecordPayment,
+    },
     messages::MessageThread,
     quotes::editor::QuoteSection,
     staff::{action_error, loading, FieldError, FormError, StatusBadge},
@@ -348,7 +350,60 @@ fn InvoiceSection(job: StaffJobView) -> impl IntoView {
                 </ActionForm>
             })}
             <FormError error />
+            <ByHandInvoice job_id=job.id />
         </section>
+    }
+    .into_any()
+}
+
+/// Extra work invoiced by hand: up to three lines; blank rows are skipped.
+#[component]
+fn ByHandInvoice(job_id: i32) -> impl IntoView {
+    let action = ServerAction::<InvoiceByHand>::new();
+    refresh_after(action);
+    let error = action_error(action);
+    view! {
+        <details class="disclosure">
+            <summary class="button button--secondary">"Invoice extra work by hand…"</summary>
+            <ActionForm action attr:class="form">
+                <input type="hidden" name="job_id" value=job_id />
+                {(0..3).map(|row| view! {
+                    <fieldset class="editor-line">
+                        <legend class="visually-hidden">{format!("Line {}", row + 1)}</legend>
+                        <div class="field editor-line__description">
+                            <label for=format!("extra-{row}-description")>"Description"</label>
+                            <input id=format!("extra-{row}-description") name=format!("lines[{row}][description]") type="text" />
+                        </div>
+                        <div class="field">
+                            <label for=format!("extra-{row}-quantity")>"Quantity"</label>
+                            <input id=format!("extra-{row}-quantity") name=format!("lines[{row}][quantity]") type="text" inputmode="decimal" value="1" />
+                        </div>
+                        <div class="field">
+                            <label for=format!("extra-{row}-unit")>"Unit"</label>
+                            <input id=format!("extra-{row}-unit") name=format!("lines[{row}][unit]") type="text" value="hour" />
+                        </div>
+                        <div class="field">
+                            <label for=format!("extra-{row}-price")>"Unit price (€)"</label>
+                            <input id=format!("extra-{row}-price") name=format!("lines[{row}][unit_price]") type="text" inputmode="decimal" />
+                        </div>
+                        <div class="field">
+                            <label for=format!("extra-{row}-vat")>"VAT"</label>
+                            <select id=format!("extra-{row}-vat") name=format!("lines[{row}][vat_rate]")>
+                                <option value="21">"21 %"</option>
+                                <option value="9">"9 %"</option>
+                                <option value="0">"0 %"</option>
+                            </select>
+                        </div>
+                    </fieldset>
+                }).collect_view()}
+                <FieldError error field="lines" />
+                <FieldError error field="description" />
+                <FieldError error field="quantity" />
+                <FieldError error field="unit_price" />
+                <FormError error />
+                <button type="submit" class="button">"Create draft invoice"</button>
+            </ActionForm>
+        </details>
     }
     .into_any()
 }

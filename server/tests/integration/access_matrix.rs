@@ -349,6 +349,11 @@ fn server_functions() -> Vec<(&'static str, Body, [u16; 7])> {
             [401, 403, 403, 403, 403, 404, 404],
         ),
         (
+            "/api/invoices/by_hand",
+            form_of(&[("job_id", "1")]),
+            [401, 403, 403, 403, 403, 422, 422],
+        ),
+        (
             "/api/invoices/issue",
             form_of(&[("invoice_id", "999999")]),
             [401, 403, 403, 403, 403, 404, 404],

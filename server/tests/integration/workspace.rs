@@ -537,6 +537,32 @@ async fn an_office_runs_a_move_from_new_customer_to_paid_invoice() {
             "{label}"
         );
 
+        // Extra work, invoiced by hand: blank rows are skipped, the rest becomes a draft.
+        let reply = office
+            .call(
+                "/api/invoices/by_hand",
+                &form(&[
+                    ("job_id", &job_id.to_string()),
+                    ("lines[0][description]", "Extra hour: piano"),
+                    ("lines[0][quantity]", "1"),
+                    ("lines[0][unit]", "hour"),
+                    ("lines[0][unit_price]", "115,00"),
+                    ("lines[0][vat_rate]", "21"),
+                    ("lines[1][description]", ""),
+                    ("lines[1][quantity]", "1"),
+                    ("lines[1][unit]", "hour"),
+                    ("lines[1][unit_price]", ""),
+                    ("lines[1][vat_rate]", "21"),
+                ]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+        let page = json(&office.call("/api/jobs/staff_job", &form(&[("job_id", &job_id.to_string())])).await);
+        assert_eq!(page["invoices"][0]["number"], "Draft", "{label}");
+        assert_eq!(page["invoices"][0]["total"], "€ 139,15", "{label}: 115,00 + 21 %");
+        let reply = office.call("/api/invoices/by_hand", &form(&[("job_id", &job_id.to_string())])).await;
+        assert_eq!(field_of(&reply), "lines", "{label}: nothing typed");
+
         // The customer's page lists it all.
         let detail = json(
             &office
@@ -547,7 +573,7 @@ async fn an_office_runs_a_move_from_new_customer_to_paid_invoice() {
                 .await,
         );
         assert_eq!(detail["jobs"][0]["status"], "paid");
-        assert_eq!(detail["invoices"][0]["number"], number.as_str());
+        assert_eq!(detail["invoices"][1]["number"], number.as_str());
         test_db.finish().await;
     }
 }
