@@ -98,7 +98,14 @@ pub async fn invoice_by_hand(
             .filter(|l| !(l.description.trim().is_empty() && l.unit_price.trim().is_empty()))
             .collect();
         let inputs = crate::quotes::convert::inputs(typed)?;
-        invoices::draft_by_hand(&db, &server::stamp(&actor)?, job.customer_id, Some(job_id), inputs).await?;
+        invoices::draft_by_hand(
+            &db,
+            &server::stamp(&actor)?,
+            job.customer_id,
+            Some(job_id),
+            inputs,
+        )
+        .await?;
         Ok(())
     })
     .await

@@ -557,10 +557,25 @@ async fn an_office_runs_a_move_from_new_customer_to_paid_invoice() {
             )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
-        let page = json(&office.call("/api/jobs/staff_job", &form(&[("job_id", &job_id.to_string())])).await);
+        let page = json(
+            &office
+                .call(
+                    "/api/jobs/staff_job",
+                    &form(&[("job_id", &job_id.to_string())]),
+                )
+                .await,
+        );
         assert_eq!(page["invoices"][0]["number"], "Draft", "{label}");
-        assert_eq!(page["invoices"][0]["total"], "€ 139,15", "{label}: 115,00 + 21 %");
-        let reply = office.call("/api/invoices/by_hand", &form(&[("job_id", &job_id.to_string())])).await;
+        assert_eq!(
+            page["invoices"][0]["total"], "€ 139,15",
+            "{label}: 115,00 + 21 %"
+        );
+        let reply = office
+            .call(
+                "/api/invoices/by_hand",
+                &form(&[("job_id", &job_id.to_string())]),
+            )
+            .await;
         assert_eq!(field_of(&reply), "lines", "{label}: nothing typed");
 
         // The customer's page lists it all.
