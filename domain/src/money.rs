@@ -204,6 +204,17 @@ pub fn format_euros(cents: i64) -> String {
     format!("{sign}€ {grouped},{:02}", cents % 100)
 }
 
+/// Hundredths of a unit as people write them: `650` → `6,5`, `100` → `1`, `125` → `1,25`.
+pub fn format_quantity(hundredths: i64) -> String {
+    let sign = if hundredths < 0 { "-" } else { "" };
+    let abs = hundredths.unsigned_abs();
+    match abs % 100 {
+        0 => format!("{sign}{}", abs / 100),
+        f if f % 10 == 0 => format!("{sign}{},{}", abs / 100, f / 10),
+        f => format!("{sign}{},{f:02}", abs / 100),
+    }
+}
+
 /// Reads an amount as typed ("1234,5", "1.234,50", "1234.50", "€ 12") into cents.
 pub fn parse_euros(text: &str, field: &'static str) -> Result<i64, DomainError> {
     parse_hundredths(text.trim().trim_start_matches('€').trim(), field)

@@ -231,17 +231,7 @@ pub fn render(paper: &Paper) -> Vec<u8> {
         for (i, part) in description.iter().enumerate() {
             w.text(b"F1", 9.5, LEFT, top - 12.0 * i as f32, part);
         }
-        let quantity = {
-            let h = line.input.quantity_hundredths;
-            let sign = if h < 0 { "-" } else { "" };
-            let abs = h.unsigned_abs();
-            let whole = abs / 100;
-            match abs % 100 {
-                0 => format!("{sign}{whole}"),
-                f if f % 10 == 0 => format!("{sign}{whole},{}", f / 10),
-                f => format!("{sign}{whole},{f:02}"),
-            }
-        };
+        let quantity = crate::money::format_quantity(line.input.quantity_hundredths);
         w.text(
             b"F1",
             9.5,

@@ -126,12 +126,7 @@ pub fn CrewPage() -> impl IntoView {
 
 #[component]
 fn CrewJobCard(job: CrewJob) -> impl IntoView {
-    let map = |address: &str| {
-        format!(
-            "https://www.openstreetmap.org/search?query={}",
-            address.replace(' ', "+").replace(',', "%2C")
-        )
-    };
+    let map = crate::jobs::page::map_link;
     let label = format!("{} for {}", job.reference, job.customer_name);
     view! {
         <li class="card crew-job" aria-label=label>

@@ -164,7 +164,8 @@ pub fn StatusButtons(job_id: i32, steps: Vec<StatusStep>) -> impl IntoView {
     .into_any()
 }
 
-fn map_link(address: &str) -> String {
+/// An OpenStreetMap search for an address (opens the phone's map from there).
+pub(crate) fn map_link(address: &str) -> String {
     let query: String = address
         .bytes()
         .map(|b| match b {

@@ -78,22 +78,12 @@ pub(crate) mod convert {
     //! From the domain's numbers to what pages show, and back from what was typed.
 
     use portico_domain::money::{
-        format_euros, parse_euros, parse_hundredths, LineInput, PricedLine, Totals, VatRate,
+        format_euros, format_quantity, parse_euros, parse_hundredths, LineInput, PricedLine,
+        Totals, VatRate,
     };
 
     use super::{LineForm, LineView, TotalsView, VatView};
     use crate::PorticoError;
-
-    /// `650` hundredths → `6,5`; `100` → `1`.
-    pub fn quantity(hundredths: i64) -> String {
-        let sign = if hundredths < 0 { "-" } else { "" };
-        let abs = hundredths.unsigned_abs();
-        match abs % 100 {
-            0 => format!("{sign}{}", abs / 100),
-            f if f % 10 == 0 => format!("{sign}{},{}", abs / 100, f / 10),
-            f => format!("{sign}{},{f:02}", abs / 100),
-        }
-    }
 
     /// `14500` → `145,00` (for an input, without the euro sign or thousands dots).
     pub fn plain_euros(cents: i64) -> String {
@@ -108,7 +98,7 @@ pub(crate) mod convert {
     pub fn line_view(line: &PricedLine) -> LineView {
         LineView {
             description: line.input.description.clone(),
-            quantity: quantity(line.input.quantity_hundredths),
+            quantity: format_quantity(line.input.quantity_hundredths),
             unit: line.input.unit.clone(),
             unit_price: format_euros(line.input.unit_price_cents),
             vat_rate: line.input.vat_rate.percent(),
@@ -119,7 +109,7 @@ pub(crate) mod convert {
     pub fn line_form(line: &PricedLine) -> LineForm {
         LineForm {
             description: line.input.description.clone(),
-            quantity: quantity(line.input.quantity_hundredths),
+            quantity: format_quantity(line.input.quantity_hundredths),
             unit: line.input.unit.clone(),
             unit_price: plain_euros(line.input.unit_price_cents),
             vat_rate: line.input.vat_rate.percent(),

@@ -88,20 +88,34 @@ pub async fn staff_dashboard() -> Result<Dashboard, PorticoError> {
         let tomorrow_jobs = day(jobs::on_day(&db, tomorrow, None).await?);
 
         let waiting = quotes::awaiting_answer(&db).await?;
-        let mut quotes_waiting = Vec::new();
-        for quote in waiting {
-            let job = jobs::find(&db, quote.job_id).await?;
-            let customer = customers::find(&db, job.customer_id).await?;
-            quotes_waiting.push(DashboardItem {
-                href: format!("/staff/jobs/{}", job.id),
-                title: format!("{} · {}", customer.name, job.reference),
+        let reader = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+        let unread_counts = messages::unread_from_customers(&db, reader).await?;
+        // The jobs both lists name, read once.
+        let job_ids: Vec<i32> = waiting
+            .iter()
+            .map(|q| q.job_id)
+            .chain(unread_counts.iter().map(|(job_id, _)| *job_id))
+            .collect();
+        let named = jobs::find_many(&db, &job_ids).await?;
+        let title = |job_id: i32| {
+            named
+                .iter()
+                .find(|s| s.job.id == job_id)
+                .map(|s| format!("{} · {}", s.customer_name, s.job.reference))
+                .unwrap_or_default()
+        };
+        let quotes_waiting = waiting
+            .iter()
+            .map(|quote| DashboardItem {
+                href: format!("/staff/jobs/{}", quote.job_id),
+                title: title(quote.job_id),
                 detail: format!(
                     "{} · valid until {}",
                     format_euros(quote.total_cents),
                     local::date(quote.valid_until)
                 ),
-            });
-        }
+            })
+            .collect();
         let overdue_invoices = invoices::overdue(&db).await?;
         let names = customers::find_many(
             &db,
@@ -134,14 +148,11 @@ pub async fn staff_dashboard() -> Result<Dashboard, PorticoError> {
                 ),
             })
             .collect();
-        let reader = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
         let mut unread = Vec::new();
-        for (job_id, count) in messages::unread_from_customers(&db, reader).await? {
-            let job = jobs::find(&db, job_id).await?;
-            let customer = customers::find(&db, job.customer_id).await?;
+        for (job_id, count) in unread_counts {
             unread.push(DashboardItem {
                 href: format!("/staff/jobs/{job_id}#messages-title"),
-                title: format!("{} · {}", customer.name, job.reference),
+                title: title(job_id),
                 detail: format!(
                     "{count} new {}",
                     if count == 1 { "message" } else { "messages" }

@@ -568,6 +568,18 @@ pub async fn on_day(
     summaries(db, jobs).await
 }
 
+/// The jobs with these ids, with customer and crew names, in three queries.
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<Vec<JobSummary>, DomainError> {
+    let jobs = entity::Entity::find()
+        .filter(entity::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    summaries(db, jobs).await
+}
+
 /// A customer's jobs, newest first.
 pub async fn for_customer(
     db: &impl ConnectionTrait,
