@@ -1,15 +1,17 @@
 // Playwright drives Debian's Chromium (never a downloaded browser) against a release build of
 // Portico with a fresh SQLite database in a temporary folder, seeded with the demo company.
 import { defineConfig } from "@playwright/test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const port = Number(process.env.E2E_PORT ?? 3100);
-const dataDir = mkdtempSync(join(tmpdir(), "portico-e2e-"));
+// The config is read by the runner and again by each worker; the runner makes the folder and
+// the workers inherit its name, so the tests' own files (support.ts) sit beside the database.
+const dataDir = (process.env.E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), "portico-e2e-")));
 // An empty configuration file, so a developer's portico.toml cannot reach the test server.
 const emptyConfig = join(dataDir, "portico.toml");
-writeFileSync(emptyConfig, "");
+if (!existsSync(emptyConfig)) writeFileSync(emptyConfig, "");
 
 export default defineConfig({
   testDir: "./tests",

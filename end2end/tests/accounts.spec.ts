@@ -1,50 +1,8 @@
 // Signing in as people do: password + a code from an authenticator app (computed here), the
 // lockout message, and an invitation taken all the way to a passkey and back, with Chromium's
 // virtual authenticator.
-import { createHmac } from "node:crypto";
-import { expect, test, type Page } from "@playwright/test";
-
-const DEMO_PASSWORD = "demo moving day 2026";
-const DEMO_TOTP_SECRET = "PORTICODEMOTOTPSECRETFORDEMOONLY";
-
-/** RFC 6238 (SHA-1, 6 digits, 30 s), as an authenticator app computes it. */
-function totp(secretBase32: string, at = Date.now()): string {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = "";
-  for (const c of secretBase32.replace(/=+$/, "")) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
-  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
-  const hmac = createHmac("sha1", key).update(counter).digest();
-  const offset = hmac[hmac.length - 1] & 0xf;
-  const value = (hmac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
-  return value.toString().padStart(6, "0");
-}
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  page.on("console", (message) => {
-    if (message.type() === "error") errors.push(message.text());
-  });
-  return errors;
-}
-
-async function hydrated(page: Page) {
-  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
-}
-
-async function signInWithPassword(page: Page, email: string) {
-  await page.goto("/sign-in");
-  await hydrated(page);
-  await page.getByLabel("E-mail address").fill(email);
-  await page.getByLabel("Password").fill(DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Continue" }).click();
-  const code = page.getByLabel("Code from your authenticator app");
-  await expect(code).toBeVisible();
-  await code.fill(totp(DEMO_TOTP_SECRET));
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-}
+import { expect, test } from "@playwright/test";
+import { DEMO_PASSWORD, enterPasswordAndCode, hydrated, signInWithPassword, watchErrors } from "./support";
 
 test("password and authenticator code sign in, and the session survives a reload", async ({ page }) => {
   const errors = watchErrors(page);
@@ -71,12 +29,7 @@ test("password and authenticator code sign in, and the session survives a reload
 test("a protected page sends a visitor to sign in and back", async ({ page }) => {
   await page.goto("/account/security");
   await expect(page).toHaveURL(/\/sign-in\?next=(%2F|\/)account(%2F|\/)security$/);
-  await hydrated(page);
-  await page.getByLabel("E-mail address").fill("ruud@vandijk.example");
-  await page.getByLabel("Password").fill(DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Continue" }).click();
-  await page.getByLabel("Code from your authenticator app").fill(totp(DEMO_TOTP_SECRET));
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await enterPasswordAndCode(page, "ruud@vandijk.example");
   await expect(page).toHaveURL(/\/account\/security$/);
   await expect(page.getByRole("heading", { name: "Security", level: 1 })).toBeVisible();
 });

@@ -1,23 +1,10 @@
 // The walking skeleton as a person meets it: a page that is there before any script runs,
 // that becomes interactive once the WASM hydrates, a real 404, and how it looks on a phone and
 // on a desktop.
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { hydrated, watchErrors } from "./support";
 
 const COMPANY = "Van Dijk Verhuizingen";
-
-/** Fails the test on any uncaught error in the page (a broken hydration shows up here). */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  page.on("console", (message) => {
-    if (message.type() === "error") errors.push(message.text());
-  });
-  return errors;
-}
-
-async function hydrated(page: Page) {
-  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
-}
 
 test("the home page is rendered on the server, before any script runs", async ({ request, browser }) => {
   const response = await request.get("/");

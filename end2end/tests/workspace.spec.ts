@@ -3,38 +3,12 @@
 // crew lead on a 360 px phone taps "on our way" (with an ETA), "started" and "done"; the
 // office issues the invoice and downloads its PDF. Screenshots at 360 and 1280 px.
 import { execFileSync } from "node:child_process";
-import { createHmac } from "node:crypto";
 import { expect, test, type Browser, type Page } from "@playwright/test";
+import { hydrated, signInWithPassword, watchErrors } from "./support";
 
-const DEMO_PASSWORD = "demo moving day 2026";
-const DEMO_TOTP_SECRET = "PORTICODEMOTOTPSECRETFORDEMOONLY";
-
-function totp(secretBase32: string, at = Date.now()): string {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = "";
-  for (const c of secretBase32.replace(/=+$/, "")) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
-  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
-  const hmac = createHmac("sha1", key).update(counter).digest();
-  const offset = hmac[hmac.length - 1] & 0xf;
-  return ((hmac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).toString().padStart(6, "0");
-}
-
-/** Script errors and console errors, except the browser's note about a 422: the test submits a
- * bad e-mail address on purpose, and the server answers it with 422 and the field's message. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  page.on("console", (message) => {
-    if (message.type() === "error" && !/status of 422/.test(message.text())) errors.push(message.text());
-  });
-  return errors;
-}
-
-async function hydrated(page: Page) {
-  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
-}
+/** The test submits a bad e-mail address on purpose; the server answers it with 422 and the
+ * field's message, and the browser notes the status in its console. */
+const DELIBERATE_422 = /status of 422/;
 
 async function signedIn(browser: Browser, email: string, width: number, height: number) {
   const context = await browser.newContext({
@@ -44,14 +18,8 @@ async function signedIn(browser: Browser, email: string, width: number, height: 
     acceptDownloads: true,
   });
   const page = await context.newPage();
-  const errors = watchErrors(page);
-  await page.goto("/sign-in");
-  await hydrated(page);
-  await page.getByLabel("E-mail address").fill(email);
-  await page.getByLabel("Password").fill(DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Continue" }).click();
-  await page.getByLabel("Code from your authenticator app").fill(totp(DEMO_TOTP_SECRET));
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  const errors = watchErrors(page, DELIBERATE_422);
+  await signInWithPassword(page, email);
   await expect(page).toHaveURL(/\/$/);
   return { page, errors };
 }
