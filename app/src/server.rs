@@ -80,17 +80,22 @@ impl AccountsContext {
     }
 }
 
-/// The database connection the host provided for this request.
+/// The database connection the host provided for this request. Missing only when a server
+/// function runs outside a request's reactive owner; the log names the caller.
+#[track_caller]
 pub fn db() -> Result<DatabaseConnection, PorticoError> {
+    let caller = std::panic::Location::caller();
     use_context::<DatabaseConnection>().ok_or_else(|| {
-        tracing::error!("no database connection in the request context");
+        tracing::error!(%caller, "no database connection in the request context");
         PorticoError::Internal
     })
 }
 
+#[track_caller]
 pub fn accounts() -> Result<AccountsContext, PorticoError> {
+    let caller = std::panic::Location::caller();
     use_context::<AccountsContext>().ok_or_else(|| {
-        tracing::error!("no accounts context in the request context");
+        tracing::error!(%caller, "no accounts context in the request context");
         PorticoError::Internal
     })
 }
@@ -187,6 +192,19 @@ pub fn stamp(actor: &Actor) -> Result<portico_domain::audit::Stamp, PorticoError
         actor.user_id(),
         request_origin(),
     ))
+}
+
+/// Records that staff looked at a customer's record (`job:12`, `customer:3`); at most one row
+/// per person and record in `audit::VIEW_WINDOW`. The customer's own contacts are not recorded.
+pub async fn record_staff_view(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    subject: String,
+) -> Result<(), PorticoError> {
+    if matches!(actor, Actor::Staff { .. }) {
+        portico_domain::audit::record_view(db, &stamp(actor)?, subject).await?;
+    }
+    Ok(())
 }
 
 /// Now, from the host's clock (a manual clock in tests).

@@ -140,9 +140,10 @@ pub async fn customer_detail(customer_id: i32) -> Result<CustomerDetail, Portico
     use crate::{server, staff::local};
 
     server::answer(async {
-        server::authorize(Action::ManageJobs).await?;
+        let actor = server::authorize(Action::ManageJobs).await?;
         let db = server::db()?;
         let customer = customers::find(&db, customer_id).await?;
+        server::record_staff_view(&db, &actor, format!("customer:{customer_id}")).await?;
         let contacts = customers::contacts(&db, customer_id)
             .await?
             .into_iter()

@@ -192,6 +192,7 @@ pub async fn staff_job(job_id: i32) -> Result<StaffJobView, PorticoError> {
     server::answer(async {
         let (actor, job, crew_ids) = access::job_for(job_id, access::On::Work).await?;
         let db = server::db()?;
+        server::record_staff_view(&db, &actor, format!("job:{job_id}")).await?;
         let here = Local::load(&db).await?;
         let customer = portico_domain::customers::find(&db, job.customer_id).await?;
         let names = jobs::names_of(&db, crew_ids.iter().copied()).await?;

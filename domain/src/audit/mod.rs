@@ -3,9 +3,10 @@
 
 pub mod entity;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 
@@ -193,6 +194,37 @@ impl Stamp {
     }
 }
 
+/// A person looks at the same record many times while working on it (every change reloads the
+/// page); one row per person and record in this window says who looked, without a row per click.
+pub const VIEW_WINDOW: Duration = Duration::minutes(15);
+
+/// Records that a member of staff viewed a customer's record (`customer:3`, `job:12`), unless
+/// the same person's view of it is already recorded within [`VIEW_WINDOW`]. Views by the
+/// customer's own contacts are not recorded here; the caller decides who is staff.
+pub async fn record_view(
+    db: &impl ConnectionTrait,
+    stamp: &Stamp,
+    subject: String,
+) -> Result<bool, DomainError> {
+    let Some(by) = stamp.by else {
+        return Ok(false);
+    };
+    let seen = entity::Entity::find()
+        .filter(entity::Column::Subject.eq(subject.as_str()))
+        .filter(entity::Column::ActorUserId.eq(by))
+        .filter(entity::Column::Action.eq(AuditAction::RecordViewed.as_str()))
+        .filter(entity::Column::OccurredAt.gt(stamp.at - VIEW_WINDOW))
+        .count(db)
+        .await?;
+    if seen > 0 {
+        return Ok(false);
+    }
+    stamp
+        .record(db, AuditAction::RecordViewed, subject, None)
+        .await?;
+    Ok(true)
+}
+
 /// The newest rows first.
 pub async fn latest(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<AuditEvent>, DomainError> {
     Ok(entity::Entity::find()
@@ -223,7 +255,6 @@ pub async fn search(
     page: u64,
     per_page: u64,
 ) -> Result<(Vec<AuditEvent>, u64), DomainError> {
-    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
     let mut query = entity::Entity::find();
     if !filter.action.trim().is_empty() {
         query = query.filter(entity::Column::Action.eq(filter.action.trim()));

@@ -886,3 +886,77 @@ async fn the_demo_is_a_living_business_and_the_dashboard_shows_it() {
         test_db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn staff_views_of_customer_records_are_audited_once_per_person_and_window() {
+    use portico_domain::audit::{self, AuditAction};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let data = tempfile::tempdir().expect("data");
+        let clock = seeded(db, data.path()).await;
+        let (_site, root) = empty_site();
+        let app = app(db, &root, data.path(), &clock, "20");
+        let views = |subject: String| async move {
+            audit::entity::Entity::find()
+                .filter(audit::entity::Column::Action.eq(AuditAction::RecordViewed.as_str()))
+                .filter(audit::entity::Column::Subject.eq(subject))
+                .order_by_asc(audit::entity::Column::Id)
+                .all(db)
+                .await
+                .expect("audit rows")
+                .into_iter()
+                .map(|row| row.actor_user_id.expect("an actor"))
+                .collect::<Vec<i32>>()
+        };
+        // Today's De Boer move (job 1 of the demo), crewed by Cees.
+        let olga = user_id(db, "olga@vandijk.example").await;
+        let cees = user_id(db, "cees@vandijk.example").await;
+        let mut office = signed_in(&app, "olga@vandijk.example", &clock).await;
+        let job_body = form(&[("job_id", "1")]);
+        for _ in 0..3 {
+            let reply = office.call("/api/jobs/staff_job", &job_body).await;
+            assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+        }
+        assert_eq!(
+            views("job:1".into()).await,
+            [olga],
+            "{label}: one row for three looks"
+        );
+
+        let customer_id = json(&office.call("/api/jobs/staff_job", &job_body).await)["customer_id"]
+            .as_i64()
+            .expect("customer id");
+        let customer_body = form(&[("customer_id", &customer_id.to_string())]);
+        let reply = office.call("/api/customers/detail", &customer_body).await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+        assert_eq!(
+            views(format!("customer:{customer_id}")).await,
+            [olga],
+            "{label}"
+        );
+
+        // A later look, past the window, is a new row; the crew's look is theirs.
+        clock.advance(audit::VIEW_WINDOW + chrono::Duration::minutes(1));
+        let mut crew = signed_in(&app, "cees@vandijk.example", &clock).await;
+        let reply = office.call("/api/jobs/staff_job", &job_body).await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+        let reply = crew.call("/api/jobs/staff_job", &job_body).await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+        assert_eq!(views("job:1".into()).await, [olga, olga, cees], "{label}");
+
+        // A refused look leaves no row: another customer's contact, and a missing customer.
+        let mut stranger = signed_in(&app, "lars@studiohendriks.example", &clock).await;
+        let reply = stranger.call("/api/jobs/staff_job", &job_body).await;
+        assert_ne!(reply.status, StatusCode::OK, "{label}");
+        let reply = office
+            .call("/api/customers/detail", &form(&[("customer_id", "999999")]))
+            .await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{label}");
+        assert_eq!(views("job:1".into()).await, [olga, olga, cees], "{label}");
+        assert!(views("customer:999999".into()).await.is_empty(), "{label}");
+        test_db.finish().await;
+    }
+}
