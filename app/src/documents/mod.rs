@@ -94,14 +94,44 @@ pub async fn set_document_visibility(
     .await
 }
 
+/// A job's document list and the signal that reloads it. The page creates it beside the job's
+/// own resource, outside any `Suspense`: created inside the job's `Suspend`, the list would be
+/// fetched twice on the server (once for a render that is thrown away) and only after the job.
+#[derive(Clone, Copy)]
+pub struct DocumentList {
+    pub list: Resource<Result<Vec<DocumentView>, PorticoError>>,
+    /// Bumped after an upload or a visibility change.
+    pub reload: RwSignal<usize>,
+}
+
+impl DocumentList {
+    /// The list of `job_id`, read again when `also` changes (the page's own changes) or after
+    /// an upload or a visibility change.
+    pub fn new(
+        job_id: impl Fn() -> i32 + Send + Sync + 'static,
+        also: impl Fn() -> usize + Send + Sync + 'static,
+    ) -> Self {
+        let reload = RwSignal::new(0usize);
+        let list = Resource::new(
+            move || (job_id(), also(), reload.get()),
+            |(id, _, _)| job_documents(id),
+        );
+        Self { list, reload }
+    }
+}
+
 #[component]
-pub fn DocumentSection(job_id: i32, can_manage: bool) -> impl IntoView {
+pub fn DocumentSection(job_id: i32, can_manage: bool, documents: DocumentList) -> impl IntoView {
     let toggle = ServerAction::<SetDocumentVisibility>::new();
-    let uploaded = RwSignal::new(0usize);
-    let list = Resource::new(
-        move || (toggle.version().get(), uploaded.get()),
-        move |_| job_documents(job_id),
-    );
+    let DocumentList {
+        list,
+        reload: uploaded,
+    } = documents;
+    Effect::new(move |_| {
+        if matches!(toggle.value().get(), Some(Ok(()))) {
+            uploaded.update(|n| *n += 1);
+        }
+    });
     let toggle_error = action_error(toggle);
     view! {
         <section class="card" aria-labelledby="documents-title">

@@ -7,10 +7,11 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 use super::{ChangeJobStatus, ScheduleJob, StaffJobView, StatusStep, UpdateJob};
 use crate::{
+    documents::{DocumentList, DocumentSection},
     invoices::{
         CreditInvoice, InvoiceByHand, InvoiceFromQuote, InvoiceView, IssueInvoice, RecordPayment,
     },
-    messages::MessageThread,
+    messages::{MessageThread, Thread},
     quotes::editor::QuoteSection,
     staff::{action_error, loading, FieldError, FormError, StatusBadge},
 };
@@ -35,13 +36,17 @@ pub fn StaffJobPage() -> impl IntoView {
         move || (job_id(), changed.0.get()),
         |(id, _)| super::staff_job(id),
     );
+    // Loaded beside the job, not after it (and once, not again for a render the server throws
+    // away): the sections read them inside their own `Suspense`.
+    let documents = DocumentList::new(job_id, move || changed.0.get());
+    let thread = Thread::new(job_id, move || changed.0.get());
 
     view! {
         <Title text="Job" />
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match job.await {
-                    Ok(job) => view! { <JobView job /> }.into_any(),
+                    Ok(job) => view! { <JobView job documents thread /> }.into_any(),
                     Err(error) => view! { <crate::accounts::ErrorView error /> }.into_any(),
                 }
             })}
@@ -69,7 +74,7 @@ where
 }
 
 #[component]
-fn JobView(job: StaffJobView) -> impl IntoView {
+fn JobView(job: StaffJobView, documents: DocumentList, thread: Thread) -> impl IntoView {
     let title = format!("{} · {}", job.reference, job.customer_name);
     let customer_href = format!("/staff/customers/{}", job.customer_id);
     let schedulable = matches!(job.status.as_str(), "accepted" | "scheduled" | "en_route");
@@ -95,11 +100,11 @@ fn JobView(job: StaffJobView) -> impl IntoView {
                     {(job.can_manage && schedulable).then(|| view! { <ScheduleForm job=job.clone() /> })}
                     {job.can_manage.then(|| view! { <QuoteSection job_id=job.id status=job.status.clone() quotes=job.quotes.clone() /> })}
                     {job.can_bill.then(|| view! { <InvoiceSection job=job.clone() /> })}
-                    <crate::documents::DocumentSection job_id=job.id can_manage=job.can_manage />
+                    <DocumentSection job_id=job.id can_manage=job.can_manage documents />
                 </div>
                 <aside class="job-page__side">
                     <Timeline job=job.clone() />
-                    <MessageThread job_id=job.id />
+                    <MessageThread job_id=job.id thread />
                 </aside>
             </div>
         </section>

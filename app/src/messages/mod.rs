@@ -72,16 +72,43 @@ pub async fn post_message(job_id: i32, body: String) -> Result<(), PorticoError>
     .await
 }
 
+/// A job's message thread and the signal that reloads it; created by the page beside the job's
+/// own resource, outside any `Suspense` (see `documents::DocumentList`).
+#[derive(Clone, Copy)]
+pub struct Thread {
+    pub messages: Resource<Result<Vec<MessageView>, PorticoError>>,
+    /// Bumped after a message is posted.
+    pub reload: RwSignal<usize>,
+}
+
+impl Thread {
+    pub fn new(
+        job_id: impl Fn() -> i32 + Send + Sync + 'static,
+        also: impl Fn() -> usize + Send + Sync + 'static,
+    ) -> Self {
+        let reload = RwSignal::new(0usize);
+        let messages = Resource::new(
+            move || (job_id(), also(), reload.get()),
+            |(id, _, _)| job_thread(id),
+        );
+        Self { messages, reload }
+    }
+}
+
 /// The thread with a box to answer in.
 #[component]
-pub fn MessageThread(job_id: i32) -> impl IntoView {
+pub fn MessageThread(job_id: i32, thread: Thread) -> impl IntoView {
     let post = ServerAction::<PostMessage>::new();
-    let thread = Resource::new(move || post.version().get(), move |_| job_thread(job_id));
+    let Thread {
+        messages: thread,
+        reload,
+    } = thread;
     let error = action_error(post);
     let (draft, set_draft) = signal(String::new());
     Effect::new(move |_| {
         if matches!(post.value().get(), Some(Ok(()))) {
             set_draft.set(String::new());
+            reload.update(|n| *n += 1);
         }
     });
 

@@ -188,27 +188,49 @@ pub async fn unread_counts(
     Ok(counts)
 }
 
-/// Unread customer messages for staff: messages by contacts, on any job, that `reader` has
-/// not read. Returns (job id, count).
+/// Unread customer messages for staff: messages written by a customer's contact (not by staff
+/// or crew), on any job, after `reader`'s read mark on that job. Returns (job id, count), by
+/// job id. One grouped query, whatever the number of customers.
 pub async fn unread_from_customers(
     db: &impl ConnectionTrait,
     reader: i32,
 ) -> Result<Vec<(i32, usize)>, DomainError> {
-    let contact_ids: Vec<i32> = user::Entity::find()
-        .filter(user::Column::StaffRole.is_null())
+    use sea_orm::{
+        sea_query::{Expr, ExprTrait, Query},
+        QuerySelect,
+    };
+
+    let by_contacts = Query::select()
+        .column(user::Column::Id)
+        .from(user::Entity)
+        .and_where(Expr::col(user::Column::StaffRole).is_null())
+        .to_owned();
+    let read_by_reader = Query::select()
+        .expr(Expr::val(1))
+        .from(read::Entity)
+        .and_where(Expr::col((read::Entity, read::Column::UserId)).eq(reader))
+        .and_where(
+            Expr::col((read::Entity, read::Column::JobId))
+                .equals((entity::Entity, entity::Column::JobId)),
+        )
+        .and_where(
+            Expr::col((read::Entity, read::Column::LastReadMessageId))
+                .gte(Expr::col((entity::Entity, entity::Column::Id))),
+        )
+        .to_owned();
+    let rows: Vec<(i32, i64)> = entity::Entity::find()
+        .select_only()
+        .column(entity::Column::JobId)
+        .column_as(entity::Column::Id.count(), "unread")
+        .filter(entity::Column::AuthorUserId.in_subquery(by_contacts))
+        .filter(Expr::exists(read_by_reader).not())
+        .group_by(entity::Column::JobId)
+        .order_by_asc(entity::Column::JobId)
+        .into_tuple()
         .all(db)
-        .await?
+        .await?;
+    Ok(rows
         .into_iter()
-        .map(|u| u.id)
-        .collect();
-    let mut job_ids: Vec<i32> = entity::Entity::find()
-        .filter(entity::Column::AuthorUserId.is_in(contact_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| m.job_id)
-        .collect();
-    job_ids.sort_unstable();
-    job_ids.dedup();
-    unread_counts(db, reader, &job_ids).await
+        .map(|(job, n)| (job, usize::try_from(n).unwrap_or(0)))
+        .collect())
 }

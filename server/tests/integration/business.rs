@@ -881,6 +881,40 @@ async fn message_threads_keep_a_read_mark_per_person() {
             "{label}"
         );
         assert!(thread[2].from_staff && thread[0].mine);
+        // The crew have not read the customer's two messages; the office's reply is not a
+        // customer's message, for them or for the office.
+        assert_eq!(
+            messages::unread_from_customers(db, f.crew_id)
+                .await
+                .expect("crew"),
+            vec![(job.id, 2)],
+            "{label}"
+        );
+        assert!(messages::unread_from_customers(db, f.office_id)
+            .await
+            .expect("office after reply")
+            .is_empty());
+        // A second job with a newer customer message: counted per job, in job order.
+        let other = jobs::create(db, &office, f.customer_id, details())
+            .await
+            .expect("second job");
+        messages::post(db, &stamp(f.contact_id), other.id, f.contact_id, "Boxes?")
+            .await
+            .expect("post");
+        assert_eq!(
+            messages::unread_from_customers(db, f.office_id)
+                .await
+                .expect("two jobs"),
+            vec![(other.id, 1)],
+            "{label}"
+        );
+        assert_eq!(
+            messages::unread_from_customers(db, f.crew_id)
+                .await
+                .expect("crew, two jobs"),
+            vec![(job.id, 2), (other.id, 1)],
+            "{label}"
+        );
         assert!(audit::latest(db, 10)
             .await
             .expect("audit")
