@@ -960,3 +960,96 @@ async fn staff_views_of_customer_records_are_audited_once_per_person_and_window(
         test_db.finish().await;
     }
 }
+
+/// The ERROR events the subscriber saw, as text.
+#[derive(Clone, Default)]
+struct Errors(Arc<std::sync::Mutex<Vec<String>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Errors {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct Text<'a>(&'a mut String);
+        impl tracing::field::Visit for Text<'_> {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                self.0.push_str(&format!("{}={value:?} ", field.name()));
+            }
+        }
+        if *event.metadata().level() == tracing::Level::ERROR {
+            let mut text = String::new();
+            event.record(&mut Text(&mut text));
+            self.0.lock().expect("lock").push(text);
+        }
+    }
+}
+
+/// A server render must not start work it then abandons: a resource created inside a
+/// `Suspend` runs once more for a render the server throws away, and that run, on another
+/// thread, finds the request's context gone ("no database connection in the request
+/// context"). Rendered on a multi-threaded runtime, as in production, whose every thread
+/// reports to one subscriber; several renders, since the lost run is a race.
+#[test]
+fn staff_pages_render_on_the_server_without_work_that_loses_its_request_context() {
+    use tracing_subscriber::layer::SubscriberExt;
+
+    let errors = Errors::default();
+    let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(errors.clone()));
+    let for_threads = dispatch.clone();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .on_thread_start(move || {
+            std::mem::forget(tracing::dispatcher::set_default(&for_threads));
+        })
+        .build()
+        .expect("runtime");
+    let _main = tracing::dispatcher::set_default(&dispatch);
+    runtime.block_on(async {
+        for test_db in support::migrated_databases().await {
+            let label = test_db.label;
+            let db = &test_db.db;
+            let data = tempfile::tempdir().expect("data");
+            let clock = seeded(db, data.path()).await;
+            let (_site, root) = empty_site();
+            let app = app(db, &root, data.path(), &clock, "20");
+            let mut office = signed_in(&app, "olga@vandijk.example", &clock).await;
+            for _ in 0..5 {
+                let page = office.get("/staff/jobs/1").await;
+                assert_eq!(page.status, StatusCode::OK, "{label}");
+                let html = page.text().replace("<!>", "");
+                assert!(
+                    html.contains("boxes-in-the-hallway.png"),
+                    "{label}: documents"
+                );
+                assert!(html.contains("parking permit"), "{label}: the thread");
+            }
+            // And every other staff page, as the person who uses it.
+            let admin = signed_in(&app, "anna@vandijk.example", &clock).await;
+            let crew = signed_in(&app, "cees@vandijk.example", &clock).await;
+            let mut people = [office, crew, admin];
+            for (who, path) in [
+                (0, "/staff"),
+                (0, "/staff/customers"),
+                (0, "/staff/customers/new"),
+                (0, "/staff/customers/1"),
+                (0, "/staff/invitations"),
+                (0, "/staff/outgoing-mail"),
+                (0, "/account/security"),
+                (1, "/crew"),
+                (1, "/staff/jobs/1"),
+                (2, "/admin/users"),
+                (2, "/admin/company"),
+                (2, "/admin/audit"),
+            ] {
+                let page = people[who].get(path).await;
+                assert_eq!(page.status, StatusCode::OK, "{label}: {path}");
+            }
+            // Work the server did not wait for would finish (and fail) about now.
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            assert_eq!(
+                *errors.0.lock().expect("lock"),
+                Vec::<String>::new(),
+                "{label}: no errors while rendering"
+            );
+            test_db.finish().await;
+        }
+    });
+}
