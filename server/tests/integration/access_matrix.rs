@@ -9,9 +9,8 @@
 
 use std::{collections::BTreeSet, sync::Arc};
 
-use axum::http::StatusCode;
 use chrono::Utc;
-use portico_domain::{accounts::totp::TotpSecret, clock::Clock, clock::ManualClock, seed};
+use portico_domain::{clock::Clock, clock::ManualClock, seed};
 
 use crate::support::{self, call_json, empty_site, form, Browser};
 
@@ -536,28 +535,12 @@ async fn every_server_function_and_page_against_the_expected_table() {
             Arc::new(clock.clone()),
             &[("PORTICO_DEMO", "true")],
         );
-        let secret =
-            TotpSecret::from_base32(seed::DEMO_TOTP_SECRET, "demo", "demo").expect("secret");
-
         let mut browsers = Vec::new();
         for (_, email) in PEOPLE {
-            let mut browser = Browser::new(&app);
-            if let Some(email) = email {
-                let reply = browser
-                    .call(
-                        "/api/accounts/sign_in_password",
-                        &form(&[("email", email), ("password", seed::DEMO_PASSWORD)]),
-                    )
-                    .await;
-                assert_eq!(reply.status, StatusCode::OK, "{email}");
-                let reply = browser
-                    .call(
-                        "/api/accounts/sign_in_second_factor",
-                        &form(&[("code", &secret.code_at(clock.now()))]),
-                    )
-                    .await;
-                assert_eq!(reply.status, StatusCode::OK, "{email}: {}", reply.text());
-            }
+            let browser = match email {
+                Some(email) => Browser::signed_in_demo(&app, email, clock.now()).await,
+                None => Browser::new(&app),
+            };
             browsers.push(browser);
         }
 

@@ -7,7 +7,6 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use portico_app::PorticoError;
 use portico_domain::{
-    accounts::totp::TotpSecret,
     clock::{Clock, ManualClock},
     seed,
 };
@@ -15,23 +14,8 @@ use portico_domain::{
 use crate::support::{self, empty_site, form, Browser, Reply};
 
 async fn sign_in(app: &axum::Router, email: &str, clock: &ManualClock) -> (Browser, Reply) {
-    let secret = TotpSecret::from_base32(seed::DEMO_TOTP_SECRET, "demo", "demo").expect("secret");
     let mut browser = Browser::new(app);
-    let reply = browser
-        .call(
-            "/api/accounts/sign_in_password",
-            &form(&[("email", email), ("password", seed::DEMO_PASSWORD)]),
-        )
-        .await;
-    if reply.status != StatusCode::OK {
-        return (browser, reply);
-    }
-    let reply = browser
-        .call(
-            "/api/accounts/sign_in_second_factor",
-            &form(&[("code", &secret.code_at(clock.now()))]),
-        )
-        .await;
+    let reply = browser.demo_sign_in(email, clock.now()).await;
     (browser, reply)
 }
 

@@ -35,20 +35,7 @@ async fn seeded(db: &DatabaseConnection, clock: &ManualClock) {
 }
 
 async fn sign_in_demo(browser: &mut Browser, email: &str, clock: &ManualClock) {
-    let secret = TotpSecret::from_base32(seed::DEMO_TOTP_SECRET, "demo", "demo").expect("secret");
-    let reply = browser
-        .call(
-            "/api/accounts/sign_in_password",
-            &form(&[("email", email), ("password", seed::DEMO_PASSWORD)]),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-    let reply = browser
-        .call(
-            "/api/accounts/sign_in_second_factor",
-            &form(&[("code", &secret.code_at(clock.now()))]),
-        )
-        .await;
+    let reply = browser.demo_sign_in(email, clock.now()).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
 }
 

@@ -263,6 +263,45 @@ impl Browser {
     pub async fn get(&mut self, path: &str) -> Reply {
         self.send(get(path)).await
     }
+
+    /// Signs a demo person in as the sign-in page does: the demo password, then the demo's
+    /// authenticator code for `at`. Answers the first refusal, or the second step's reply.
+    pub async fn demo_sign_in(&mut self, email: &str, at: chrono::DateTime<chrono::Utc>) -> Reply {
+        use portico_domain::{accounts::totp::TotpSecret, seed};
+        let reply = self
+            .call(
+                "/api/accounts/sign_in_password",
+                &form(&[("email", email), ("password", seed::DEMO_PASSWORD)]),
+            )
+            .await;
+        if reply.status != axum::http::StatusCode::OK {
+            return reply;
+        }
+        let secret = TotpSecret::from_base32(seed::DEMO_TOTP_SECRET, "demo", "demo")
+            .expect("the demo secret");
+        self.call(
+            "/api/accounts/sign_in_second_factor",
+            &form(&[("code", &secret.code_at(at))]),
+        )
+        .await
+    }
+
+    /// A browser in which the demo person `email` is signed in; panics if the sign-in fails.
+    pub async fn signed_in_demo(
+        app: &Router,
+        email: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        let mut browser = Self::new(app);
+        let reply = browser.demo_sign_in(email, at).await;
+        assert_eq!(
+            reply.status,
+            axum::http::StatusCode::OK,
+            "{email}: {}",
+            reply.text()
+        );
+        browser
+    }
 }
 
 pub const SESSION_COOKIE: &str = "__Host-portico-session";
