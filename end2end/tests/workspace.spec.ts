@@ -152,6 +152,12 @@ test("office to crew to invoice: a move run end to end", async ({ browser }) => 
   await page.reload();
   await hydrated(page);
   await noSideways(page, 360);
+  // The quote's lines fit the card: no sideways scrolling inside it either, and each number
+  // keeps its column's name.
+  const lines = page.locator(".table-scroll").first();
+  expect(await lines.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+  const price = lines.locator("tbody tr").first().locator("td[data-label=Price]");
+  expect(await price.evaluate((td) => getComputedStyle(td, "::before").content)).toBe('"Price "');
   await page.screenshot({ path: "artifacts/job-office-360.png", fullPage: true });
 
   expect(office.errors).toEqual([]);

@@ -97,9 +97,9 @@ fn QuoteVersion(quote: QuoteView) -> impl IntoView {
                             <tr>
                                 <td>{l.description.clone()}</td>
                                 <td>{l.quantity.clone()} " " {l.unit.clone()}</td>
-                                <td class="num">{l.unit_price.clone()}</td>
-                                <td class="num">{l.vat_rate} " %"</td>
-                                <td class="num">{l.net.clone()}</td>
+                                <td class="num" data-label="Price">{l.unit_price.clone()}</td>
+                                <td class="num" data-label="VAT">{l.vat_rate} " %"</td>
+                                <td class="num" data-label="Amount">{l.net.clone()}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>
