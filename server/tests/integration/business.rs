@@ -800,6 +800,11 @@ async fn message_threads_keep_a_read_mark_per_person() {
         let db = &test_db.db;
         let f = fixture(db).await;
         let office = stamp(f.office_id);
+        let unread = |reader: i32| async move {
+            messages::unread_from_customers(db, reader)
+                .await
+                .expect("unread customer messages")
+        };
         let job = jobs::create(db, &office, f.customer_id, details())
             .await
             .expect("job");
@@ -836,13 +841,7 @@ async fn message_threads_keep_a_read_mark_per_person() {
         )
         .await
         .expect("post");
-        assert_eq!(
-            messages::unread_from_customers(db, f.office_id)
-                .await
-                .expect("unread"),
-            vec![(job.id, 2)],
-            "{label}"
-        );
+        assert_eq!(unread(f.office_id).await, vec![(job.id, 2)], "{label}");
         assert_eq!(
             messages::unread_counts(db, f.contact_id, &[job.id])
                 .await
@@ -858,10 +857,7 @@ async fn message_threads_keep_a_read_mark_per_person() {
             thread.iter().all(|m| m.new && !m.mine && !m.from_staff),
             "{label}"
         );
-        assert!(messages::unread_from_customers(db, f.office_id)
-            .await
-            .expect("read")
-            .is_empty());
+        assert!(unread(f.office_id).await.is_empty());
 
         messages::post(db, &office, job.id, f.office_id, "Yes, 9:00 works.")
             .await
@@ -883,17 +879,8 @@ async fn message_threads_keep_a_read_mark_per_person() {
         assert!(thread[2].from_staff && thread[0].mine);
         // The crew have not read the customer's two messages; the office's reply is not a
         // customer's message, for them or for the office.
-        assert_eq!(
-            messages::unread_from_customers(db, f.crew_id)
-                .await
-                .expect("crew"),
-            vec![(job.id, 2)],
-            "{label}"
-        );
-        assert!(messages::unread_from_customers(db, f.office_id)
-            .await
-            .expect("office after reply")
-            .is_empty());
+        assert_eq!(unread(f.crew_id).await, vec![(job.id, 2)], "{label}");
+        assert!(unread(f.office_id).await.is_empty());
         // A second job with a newer customer message: counted per job, in job order.
         let other = jobs::create(db, &office, f.customer_id, details())
             .await
@@ -901,17 +888,9 @@ async fn message_threads_keep_a_read_mark_per_person() {
         messages::post(db, &stamp(f.contact_id), other.id, f.contact_id, "Boxes?")
             .await
             .expect("post");
+        assert_eq!(unread(f.office_id).await, vec![(other.id, 1)], "{label}");
         assert_eq!(
-            messages::unread_from_customers(db, f.office_id)
-                .await
-                .expect("two jobs"),
-            vec![(other.id, 1)],
-            "{label}"
-        );
-        assert_eq!(
-            messages::unread_from_customers(db, f.crew_id)
-                .await
-                .expect("crew, two jobs"),
+            unread(f.crew_id).await,
             vec![(job.id, 2), (other.id, 1)],
             "{label}"
         );

@@ -52,35 +52,42 @@ fn pdf_text(bytes: &[u8]) -> String {
     String::from_utf8(out.stdout).expect("utf-8 text")
 }
 
-async fn seeded(db: &DatabaseConnection, data: &Path) -> ManualClock {
+/// The demo company, seeded on `db` with its documents in a temporary data folder, served with
+/// an upload limit of `limit_mb`. The folders live as long as this value.
+struct Demo {
+    app: axum::Router,
+    clock: ManualClock,
+    data: tempfile::TempDir,
+    _site: tempfile::TempDir,
+}
+
+async fn demo(db: &DatabaseConnection, limit_mb: &str) -> Demo {
+    let data = tempfile::tempdir().expect("data");
     let clock = ManualClock::new(Utc::now());
     seed::seed_demo_if_empty(db, clock.now())
         .await
         .expect("seed");
-    let storage = documents::LocalDisk::new(data.join("documents"));
+    let storage = documents::LocalDisk::new(data.path().join("documents"));
     seed::attach_demo_documents(db, &storage, clock.now())
         .await
         .expect("demo documents");
-    clock
-}
-
-fn app(
-    db: &DatabaseConnection,
-    root: &Path,
-    data: &Path,
-    clock: &ManualClock,
-    limit_mb: &str,
-) -> axum::Router {
-    support::app_with(
+    let (site, root) = empty_site();
+    let app = support::app_with(
         db,
-        root,
+        &root,
         Arc::new(clock.clone()),
         &[
             ("PORTICO_DEMO", "true"),
-            ("PORTICO_DATA_DIR", data.to_str().expect("path")),
+            ("PORTICO_DATA_DIR", data.path().to_str().expect("path")),
             ("PORTICO_UPLOAD_LIMIT_MB", limit_mb),
         ],
-    )
+    );
+    Demo {
+        app,
+        clock,
+        data,
+        _site: site,
+    }
 }
 
 async fn user_id(db: &DatabaseConnection, email: &str) -> i32 {
@@ -96,10 +103,12 @@ async fn an_office_runs_a_move_from_new_customer_to_paid_invoice() {
     for test_db in support::migrated_databases().await {
         let label = test_db.label;
         let db = &test_db.db;
-        let data = tempfile::tempdir().expect("data");
-        let clock = seeded(db, data.path()).await;
-        let (_site, root) = empty_site();
-        let app = app(db, &root, data.path(), &clock, "20");
+        let Demo {
+            app,
+            clock,
+            data: _data,
+            _site,
+        } = demo(db, "20").await;
         let mut office = signed_in(&app, "olga@vandijk.example", &clock).await;
 
         // A customer: bad input is refused field by field, nothing is saved.
@@ -608,10 +617,12 @@ async fn documents_are_checked_stored_and_shown_only_to_whom_they_may_be() {
     for test_db in support::migrated_databases().await {
         let label = test_db.label;
         let db = &test_db.db;
-        let data = tempfile::tempdir().expect("data");
-        let clock = seeded(db, data.path()).await;
-        let (_site, root) = empty_site();
-        let app = app(db, &root, data.path(), &clock, "1");
+        let Demo {
+            app,
+            clock,
+            data,
+            _site,
+        } = demo(db, "1").await;
         let mut office = signed_in(&app, "olga@vandijk.example", &clock).await;
         let pdf = portico_domain::pdf::render(
             &portico_domain::pdf::quote_paper(
@@ -788,10 +799,12 @@ async fn the_demo_is_a_living_business_and_the_dashboard_shows_it() {
     for test_db in support::migrated_databases().await {
         let label = test_db.label;
         let db = &test_db.db;
-        let data = tempfile::tempdir().expect("data");
-        let clock = seeded(db, data.path()).await;
-        let (_site, root) = empty_site();
-        let app = app(db, &root, data.path(), &clock, "20");
+        let Demo {
+            app,
+            clock,
+            data: _data,
+            _site,
+        } = demo(db, "20").await;
 
         use portico_domain::invoices::{self, InvoiceStatus};
         use sea_orm::EntityTrait;
@@ -878,10 +891,12 @@ async fn staff_views_of_customer_records_are_audited_once_per_person_and_window(
     for test_db in support::migrated_databases().await {
         let label = test_db.label;
         let db = &test_db.db;
-        let data = tempfile::tempdir().expect("data");
-        let clock = seeded(db, data.path()).await;
-        let (_site, root) = empty_site();
-        let app = app(db, &root, data.path(), &clock, "20");
+        let Demo {
+            app,
+            clock,
+            data: _data,
+            _site,
+        } = demo(db, "20").await;
         let views = |subject: String| async move {
             audit::entity::Entity::find()
                 .filter(audit::entity::Column::Action.eq(AuditAction::RecordViewed.as_str()))
@@ -989,10 +1004,12 @@ fn staff_pages_render_on_the_server_without_work_that_loses_its_request_context(
         for test_db in support::migrated_databases().await {
             let label = test_db.label;
             let db = &test_db.db;
-            let data = tempfile::tempdir().expect("data");
-            let clock = seeded(db, data.path()).await;
-            let (_site, root) = empty_site();
-            let app = app(db, &root, data.path(), &clock, "20");
+            let Demo {
+                app,
+                clock,
+                data: _data,
+                _site,
+            } = demo(db, "20").await;
             let mut office = signed_in(&app, "olga@vandijk.example", &clock).await;
             for _ in 0..5 {
                 let page = office.get("/staff/jobs/1").await;
