@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Portico's two commands, for a fresh Debian machine with rustup, Node 20 and apt:
 #   ./portico.sh run    build a release and serve it on SQLite with the demo company
-#   ./portico.sh test   every check CI runs: fmt, clippy (ssr + wasm), cargo tests (SQLite, and
-#                       PostgreSQL when one answers), the Trunk build, Playwright on a release build
+#   ./portico.sh test   every check CI runs: fmt, cargo deny (advisories offline, licences, bans),
+#                       clippy (ssr + wasm), cargo tests (SQLite, and PostgreSQL when one
+#                       answers), the Trunk build, Playwright on a release build
 # Each installs only what is missing; nothing downloads a prebuilt binary.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -86,6 +87,40 @@ need_pdftotext() {
   fi
 }
 
+CARGO_DENY_VERSION=0.20.2
+need_cargo_deny() {
+  if [ "$(cargo deny --version 2>/dev/null)" != "cargo-deny $CARGO_DENY_VERSION" ]; then
+    say "installing cargo-deny $CARGO_DENY_VERSION (about 7 minutes, once)"
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked
+  fi
+}
+
+# The RustSec advisory database, offline: a git bundle beside the project (this machine reaches
+# only the package registries), cloned into a temporary folder under the name cargo-deny expects.
+ADVISORY_BUNDLE="${PORTICO_ADVISORY_BUNDLE:-$ROOT/../shared/advisory-db/rustsec-advisory-db.bundle}"
+check_supply_chain() {
+  if [ ! -f "$ADVISORY_BUNDLE" ]; then
+    if [ "${CI:-}" = true ]; then
+      echo "portico.sh: the advisory database bundle is missing: $ADVISORY_BUNDLE" >&2
+      exit 1
+    fi
+    say "cargo deny: SKIPPED, no advisory database at $ADVISORY_BUNDLE (set PORTICO_ADVISORY_BUNDLE)"
+    return 0
+  fi
+  PORTICO_ADVISORY_DBS=$(mktemp -d)
+  export PORTICO_ADVISORY_DBS
+  git -c init.defaultBranch=main clone -q "$ADVISORY_BUNDLE" "$PORTICO_ADVISORY_DBS/advisory-db-3157b0e258782691"
+  say "cargo deny: advisories (database of $(git -C "$PORTICO_ADVISORY_DBS/advisory-db-3157b0e258782691" log -1 --format=%cs)), licences, bans, sources"
+  # cargo deny reads `cargo metadata` offline, which needs every crate of the lock (those of
+  # other platforms too) in the local registry cache: fetched from crates.io once.
+  cargo fetch --locked --quiet
+  local status=0
+  cargo deny --offline --locked check advisories licenses bans sources || status=$?
+  rm -rf "$PORTICO_ADVISORY_DBS"
+  [ "$status" = 0 ] || exit "$status"
+}
+
 need_trunk() {
   if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
     say "installing trunk $TRUNK_VERSION (about 6 minutes, once)"
@@ -125,9 +160,12 @@ test_all() {
   local started=$SECONDS
   need_build_tools; need_rust_components; need_wasm_target
   need_cargo_leptos; need_wasm_bindgen; need_node_modules; need_chromium; need_pdftotext; need_trunk
+  need_cargo_deny
 
   say "cargo fmt --check"
   cargo fmt --all -- --check
+
+  check_supply_chain
 
   say "clippy: the server build (ssr)"
   cargo clippy --workspace --all-targets --locked -- -D warnings
