@@ -18,6 +18,10 @@ pub enum PorticoError {
     Unauthenticated,
     #[error("Your account does not give access to this.")]
     Forbidden,
+    /// A change to how the person signs in needs a recent proof (password + code, or a
+    /// passkey): "Confirm it's you" first.
+    #[error("For this change, confirm it's you first (at the top of this page).")]
+    ConfirmIdentity,
     /// The one answer to a failed sign-in, whatever the reason, so it reveals nothing.
     #[error("That did not work. Check what you typed; after several failed attempts sign-in for an account pauses for a while, so wait a minute and try again.")]
     SignInRefused,
@@ -28,6 +32,9 @@ pub enum PorticoError {
     PasskeyRefused,
     #[error("Too many attempts from your network. Try again in {retry_after_secs} seconds.")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// The server is too busy with this kind of work right now (503).
+    #[error("We are very busy right now. Please try again in {retry_after_secs} seconds.")]
+    Busy { retry_after_secs: u64 },
     #[error("{0}")]
     Conflict(String),
     /// `field` names the form field the message belongs next to.
@@ -50,8 +57,9 @@ impl PorticoError {
             | Self::SignInRefused
             | Self::SignInExpired
             | Self::PasskeyRefused => 401,
-            Self::Forbidden => 403,
+            Self::Forbidden | Self::ConfirmIdentity => 403,
             Self::TooManyAttempts { .. } => 429,
+            Self::Busy { .. } => 503,
             Self::Conflict(_) => 409,
             Self::Invalid { .. } => 422,
             Self::BadRequest => 400,
@@ -86,6 +94,16 @@ impl From<portico_domain::DomainError> for PorticoError {
                 message,
             },
             portico_domain::DomainError::Conflict(message) => Self::Conflict(message),
+            portico_domain::DomainError::Busy { retry_after_secs } => {
+                Self::Busy { retry_after_secs }
+            }
+            portico_domain::DomainError::Denied(decision) => match decision {
+                portico_domain::policy::Decision::Unauthenticated => Self::Unauthenticated,
+                portico_domain::policy::Decision::Forbidden => Self::Forbidden,
+                // `Allow` never becomes an error; treat a slip as the safest answer.
+                portico_domain::policy::Decision::NotFound
+                | portico_domain::policy::Decision::Allow => Self::NotFound,
+            },
             other => {
                 tracing::error!(error = %other, "domain error");
                 Self::Internal

@@ -2,10 +2,9 @@
 //! as context by the host; who is asking (session → actor) and what the policy says; and the
 //! mapping of their errors to HTTP statuses.
 
-use std::{net::IpAddr, num::NonZeroU32, sync::Arc};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 use portico_domain::{
@@ -35,7 +34,7 @@ pub struct AccountsContext {
     pub clock: SharedClock,
     pub sessions: SessionSettings,
     /// Password and second-factor attempts per client address.
-    pub sign_in_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    pub sign_in_limiter: Arc<crate::accounts::address_limit::AddressLimiter>,
     /// Demo mode: the "Outgoing mail" page is shown.
     pub demo: bool,
     /// The WebAuthn relying party (from the public URL).
@@ -44,9 +43,44 @@ pub struct AccountsContext {
     pub public_url: String,
     /// Wakes the mail sender after something was put in the outbox (absent without SMTP).
     pub mail_wake: Option<Arc<tokio::sync::Notify>>,
+    /// Seals the authenticator secrets in the database (from the configuration or the data
+    /// directory).
+    pub at_rest: portico_domain::accounts::at_rest::AtRestKey,
+    /// People whose current password is being checked right now (see [`Self::one_check_for`]).
+    checking: Arc<std::sync::Mutex<std::collections::HashSet<i32>>>,
+}
+
+/// Held while a person's password is checked; lets the next check in when dropped.
+pub struct PasswordCheck {
+    user_id: i32,
+    checking: Arc<std::sync::Mutex<std::collections::HashSet<i32>>>,
+}
+
+impl Drop for PasswordCheck {
+    fn drop(&mut self) {
+        if let Ok(mut checking) = self.checking.lock() {
+            checking.remove(&self.user_id);
+        }
+    }
 }
 
 impl AccountsContext {
+    /// One password check per person at a time: a second one while the first runs is refused
+    /// at once (429), so one signed-in session firing requests in parallel cannot fill the
+    /// hashing queue that everyone's sign-in shares.
+    pub fn one_check_for(&self, user_id: i32) -> Result<PasswordCheck, PorticoError> {
+        let mut checking = self.checking.lock().map_err(|_| PorticoError::Internal)?;
+        if !checking.insert(user_id) {
+            return Err(PorticoError::TooManyAttempts {
+                retry_after_secs: 1,
+            });
+        }
+        Ok(PasswordCheck {
+            user_id,
+            checking: self.checking.clone(),
+        })
+    }
+
     /// Tells the mail sender that the outbox has something new.
     pub fn mail_waiting(&self) {
         if let Some(wake) = &self.mail_wake {
@@ -57,6 +91,7 @@ impl AccountsContext {
 
 impl AccountsContext {
     /// `attempts_per_minute` sign-in attempts per address, with that many allowed at once.
+    #[allow(clippy::too_many_arguments)] // each is one setting from the host's configuration
     pub fn new(
         hasher: PasswordHasher,
         clock: SharedClock,
@@ -65,17 +100,21 @@ impl AccountsContext {
         demo: bool,
         passkeys: Passkeys,
         public_url: &str,
+        at_rest: portico_domain::accounts::at_rest::AtRestKey,
     ) -> Self {
-        let per_minute = NonZeroU32::new(attempts_per_minute).unwrap_or(NonZeroU32::MIN);
         Self {
             hasher,
             clock,
             sessions,
-            sign_in_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            sign_in_limiter: Arc::new(crate::accounts::address_limit::AddressLimiter::per_minute(
+                attempts_per_minute,
+            )),
             demo,
             passkeys,
             public_url: public_url.trim_end_matches('/').to_owned(),
             mail_wake: None,
+            at_rest,
+            checking: Arc::default(),
         }
     }
 }
@@ -87,6 +126,16 @@ pub fn db() -> Result<DatabaseConnection, PorticoError> {
     let caller = std::panic::Location::caller();
     use_context::<DatabaseConnection>().ok_or_else(|| {
         tracing::error!(%caller, "no database connection in the request context");
+        PorticoError::Internal
+    })
+}
+
+/// Where documents are kept (issued paperwork is frozen there), as the host provided it.
+#[track_caller]
+pub fn storage() -> Result<portico_domain::documents::SharedStorage, PorticoError> {
+    let caller = std::panic::Location::caller();
+    use_context::<portico_domain::documents::SharedStorage>().ok_or_else(|| {
+        tracing::error!(%caller, "no document storage in the request context");
         PorticoError::Internal
     })
 }
@@ -245,7 +294,9 @@ pub async fn answer<T>(
                 http::StatusCode::from_u16(error.status()),
             ) {
                 response.set_status(status);
-                if let PorticoError::TooManyAttempts { retry_after_secs } = error {
+                if let PorticoError::TooManyAttempts { retry_after_secs }
+                | PorticoError::Busy { retry_after_secs } = error
+                {
                     if let Ok(value) = http::HeaderValue::from_str(&retry_after_secs.to_string()) {
                         response.insert_header(http::header::RETRY_AFTER, value);
                     }

@@ -117,7 +117,7 @@ fn main() {
         let mut times = Vec::with_capacity(runs);
         for id in one_by_one {
             let started = Instant::now();
-            invoices::issue(&conn, &stamp, *id, today, "VD", 14)
+            invoices::issue(&conn, None, &stamp, *id, today, "VD", 14)
                 .await
                 .expect("issue");
             times.push(started.elapsed());
@@ -133,7 +133,7 @@ fn main() {
             tasks.spawn(async move {
                 for id in chunk {
                     loop {
-                        match invoices::issue(&conn, &stamp, id, today, "VD", 14).await {
+                        match invoices::issue(&conn, None, &stamp, id, today, "VD", 14).await {
                             Ok(_) => break,
                             Err(portico_domain::DomainError::Database(e))
                                 if e.to_string().contains("locked") =>

@@ -12,9 +12,16 @@ pub enum DomainError {
         field: &'static str,
         message: String,
     },
+    /// The policy's refusal, from a finder that takes the actor: another customer's record is
+    /// `NotFound`, a known one this person may not touch `Forbidden`.
+    #[error("refused by the access policy: {0:?}")]
+    Denied(crate::policy::Decision),
     /// The request conflicts with the current state (e.g. a link that was already used).
     #[error("{0}")]
     Conflict(String),
+    /// Too much of this work is already waiting (password hashing); try again shortly.
+    #[error("busy: try again in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
     #[error("database error: {0}")]
     Database(#[from] sea_orm::DbErr),
     /// Something that should not fail did (randomness, a worker thread); details are logged only.

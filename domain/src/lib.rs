@@ -13,6 +13,7 @@ pub mod customers;
 pub mod db;
 pub mod documents;
 pub mod error;
+pub mod installation;
 pub mod invoices;
 pub mod jobs;
 pub mod mail;

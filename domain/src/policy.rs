@@ -58,6 +58,18 @@ pub struct JobAccess<'a> {
     pub crew: &'a [i32],
 }
 
+/// A document, as far as access decisions need it.
+#[derive(Debug, Clone, Copy)]
+pub struct DocumentAccess<'a> {
+    pub customer_id: Option<i32>,
+    pub job: Option<JobAccess<'a>>,
+    /// A quote or an invoice: it shows prices, so it follows the rule for invoices (owner and
+    /// payer contacts, office staff), whatever folder it sits in.
+    pub money: bool,
+    /// Shown to the customer's contacts (otherwise staff only).
+    pub shown_to_customer: bool,
+}
+
 /// What the actor wants to do, and to what.
 #[derive(Debug, Clone, Copy)]
 pub enum Action<'a> {
@@ -75,6 +87,8 @@ pub enum Action<'a> {
     ViewDocuments {
         customer_id: i32,
     },
+    /// One document: listed, or downloaded.
+    ViewDocument(DocumentAccess<'a>),
     ViewInvoices {
         customer_id: i32,
     },
@@ -151,6 +165,13 @@ pub fn can(actor: &Actor, action: Action<'_>) -> Decision {
                     }
                     true
                 }
+                // Crew see the papers of their own jobs, never the ones with prices; what
+                // they may not see is not there for them.
+                A::ViewDocument(doc) => match doc.job {
+                    _ if office => true,
+                    Some(job) if assigned(job) && !doc.money => true,
+                    _ => return NotFound,
+                },
                 A::ViewCustomer { .. }
                 | A::ViewDocuments { .. }
                 | A::ViewInvoices { .. }
@@ -192,6 +213,15 @@ pub fn can(actor: &Actor, action: Action<'_>) -> Decision {
                     on(customer_id, ALL)
                 }
                 A::ViewJob(job) => on(job.customer_id, ALL),
+                // Staff-only papers, and money papers for a viewer, are not there for them.
+                A::ViewDocument(doc) => match doc.customer_id.and_then(|c| actor.scope_on(c)) {
+                    Some(scope)
+                        if doc.shown_to_customer && (!doc.money || PAYING.contains(&scope)) =>
+                    {
+                        Allow
+                    }
+                    _ => NotFound,
+                },
                 A::ViewInvoices { customer_id } | A::PayInvoice { customer_id } => {
                     on(customer_id, PAYING)
                 }
@@ -306,6 +336,36 @@ mod tests {
                 "documents of A",
                 Action::ViewDocuments { customer_id: A },
                 [U, Y, Y, Y, N, F, F, Y, Y],
+            ),
+            (
+                "a photo of A's job, shown",
+                Action::ViewDocument(DocumentAccess {
+                    customer_id: Some(A),
+                    job: Some(job),
+                    money: false,
+                    shown_to_customer: true,
+                }),
+                [U, Y, Y, Y, N, Y, N, Y, Y],
+            ),
+            (
+                "an invoice PDF of A's job, shown",
+                Action::ViewDocument(DocumentAccess {
+                    customer_id: Some(A),
+                    job: Some(job),
+                    money: true,
+                    shown_to_customer: true,
+                }),
+                [U, Y, Y, N, N, N, N, Y, Y],
+            ),
+            (
+                "a staff-only paper of A's job",
+                Action::ViewDocument(DocumentAccess {
+                    customer_id: Some(A),
+                    job: Some(job),
+                    money: false,
+                    shown_to_customer: false,
+                }),
+                [U, N, N, N, N, Y, N, Y, Y],
             ),
             (
                 "invoices of A",

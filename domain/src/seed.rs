@@ -283,8 +283,14 @@ pub async fn is_empty(db: &impl ConnectionTrait) -> Result<bool, DomainError> {
     Ok(company::entity::Entity::find().count(db).await? == 0)
 }
 
+/// The demo's staff addresses: the published sign-ins by which a demo database is recognised.
+pub fn demo_staff_emails() -> Vec<&'static str> {
+    STAFF.iter().map(|(_, email, _)| *email).collect()
+}
+
 /// Seeds the demo company when the database is empty; returns what it created, or `None` when
-/// there was already data (the seed never touches a database in use).
+/// it already holds the demo. A database with a real company is refused: the demo's published
+/// sign-ins must never be added to it.
 pub async fn seed_demo_if_empty<C>(
     db: &C,
     now: DateTime<Utc>,
@@ -293,7 +299,15 @@ where
     C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
 {
     if !is_empty(db).await? {
-        return Ok(None);
+        return match crate::installation::inspect(db).await? {
+            crate::installation::Installation::Company { name, .. } => {
+                Err(DomainError::Conflict(format!(
+                    "This database already holds a company ({name}); the demo is only ever \
+                     written into a new, empty database."
+                )))
+            }
+            _ => Ok(None),
+        };
     }
     // One argon2 hash for everyone (same password), computed before the transaction.
     let password_hash = crate::accounts::password::hash_once(DEMO_PASSWORD).await?;
@@ -438,7 +452,9 @@ async fn insert_user(
     .insert(txn)
     .await?;
     sign_in::save_password_hash(txn, now, person.id, password_hash).await?;
-    sign_in::save_totp(txn, now, person.id, DEMO_TOTP_SECRET, 0).await?;
+    // Published in the README anyway; start-up seals it under the at-rest key like any
+    // plain row (`sign_in::seal_plain_totp_secrets`).
+    sign_in::store_totp(txn, now, person.id, DEMO_TOTP_SECRET, 0).await?;
     Ok(person)
 }
 
@@ -610,7 +626,7 @@ async fn tell_story(
         lines: demo_lines(demo.volume_m3),
     };
     let quote = quotes::save_draft(txn, &demo_stamp(hours(20), office), job.id, draft).await?;
-    quotes::send(txn, &demo_stamp(hours(21), office), quote.quote.id).await?;
+    quotes::send(txn, None, &demo_stamp(hours(21), office), quote.quote.id).await?;
     let signer = CUSTOMERS
         .iter()
         .find(|c| c.jobs.iter().any(|j| std::ptr::eq(j, demo)))
@@ -730,6 +746,7 @@ async fn bill_story(
         invoices::draft_from_quote(txn, &demo_stamp(issued_at, office), bill.quote_id).await?;
     let invoice = invoices::issue(
         txn,
+        None,
         &demo_stamp(issued_at, office),
         invoice.id,
         bill.issue_day,
@@ -818,11 +835,11 @@ pub async fn attach_demo_documents<C>(
     now: DateTime<Utc>,
 ) -> Result<usize, DomainError>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
 {
     use crate::{
-        documents::{self, DocumentKind, Upload, Visibility},
-        invoices, pdf, quotes,
+        documents::{self, paperwork, DocumentKind, Upload, Visibility},
+        invoices, quotes,
     };
     if documents::entity::Entity::find().count(db).await? > 0 {
         return Ok(0);
@@ -833,37 +850,20 @@ where
     let stamp = demo_stamp(now, office);
     let limit = 20 * 1024 * 1024;
     let mut count = 0;
+    // The demo's quotes and invoices were issued without storage (the seed's transaction has
+    // none); freezing them now is what their first download would do.
     for quote in quotes::entity::Entity::find().all(db).await? {
         if quote.status == quotes::QuoteStatus::Draft {
             continue;
         }
-        let job = jobs::find(db, quote.job_id).await?;
-        let bytes = pdf::render(&pdf::quote_paper(db, &quote).await?);
-        let upload = Upload {
-            customer_id: Some(job.customer_id),
-            job_id: Some(job.id),
-            kind: DocumentKind::Quote,
-            visibility: Visibility::Customer,
-            file_name: format!("Quote {} v{}.pdf", job.reference, quote.version),
-            bytes,
-        };
-        documents::upload(db, storage, &stamp, upload, limit).await?;
+        paperwork::quote_pdf(db, storage, &stamp, &quote).await?;
         count += 1;
     }
     for invoice in invoices::entity::Entity::find().all(db).await? {
-        let Some(number) = invoice.number.clone() else {
+        if invoice.number.is_none() {
             continue;
-        };
-        let bytes = pdf::render(&pdf::invoice_paper(db, &invoice).await?);
-        let upload = Upload {
-            customer_id: Some(invoice.customer_id),
-            job_id: invoice.job_id,
-            kind: DocumentKind::Invoice,
-            visibility: Visibility::Customer,
-            file_name: format!("Invoice {number}.pdf"),
-            bytes,
-        };
-        documents::upload(db, storage, &stamp, upload, limit).await?;
+        }
+        paperwork::invoice_pdf(db, storage, &stamp, &invoice).await?;
         count += 1;
     }
     for summary in jobs::on_day(db, jobs::local_today(now, "Europe/Amsterdam"), None).await? {

@@ -37,6 +37,9 @@ const KNOWN_VARIABLES: &[&str] = &[
     "SMTP_URL",
     "MAIL_FROM",
     "UPLOAD_LIMIT_MB",
+    "TRUSTED_PROXIES",
+    "SECRET_KEY",
+    "BODY_TIMEOUT_SECONDS",
     "TEST_DATABASE_URL",
 ];
 
@@ -79,6 +82,16 @@ pub struct Config {
     pub mail_from: String,
     /// The largest document upload, in bytes (`PORTICO_UPLOAD_LIMIT_MB`, default 20).
     pub upload_limit: usize,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`PORTICO_TRUSTED_PROXIES`, a
+    /// comma-separated list of addresses or CIDR ranges); none by default.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The key that seals authenticator secrets in the database (`PORTICO_SECRET_KEY`,
+    /// base64url of 32 bytes); without it, `secret.key` in the data directory (made on first
+    /// start).
+    pub secret_key: Option<portico_domain::accounts::at_rest::AtRestKey>,
+    /// A request body that sends nothing for this long is cut off (`PORTICO_BODY_TIMEOUT_SECONDS`,
+    /// default 20), so a slow client cannot hold a connection and its buffer open at will.
+    pub body_timeout: std::time::Duration,
 }
 
 // By hand, so that a password in the database URL never reaches a log.
@@ -112,6 +125,9 @@ impl std::fmt::Debug for Config {
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("mail_from", &self.mail_from)
             .field("upload_limit", &self.upload_limit)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("body_timeout", &self.body_timeout)
+            .field("at_rest_key", &self.secret_key.as_ref().map(|_| "(set)"))
             .finish()
     }
 }
@@ -133,6 +149,9 @@ struct Raw {
     smtp_url: Option<String>,
     mail_from: Option<String>,
     upload_limit_mb: Option<Number>,
+    body_timeout_seconds: Option<Number>,
+    trusted_proxies: Option<String>,
+    secret_key: Option<String>,
     /// Which variable gave `addr`, when it was not PORTICO_ADDR or the file.
     #[serde(skip)]
     addr_from: Option<&'static str>,
@@ -212,6 +231,7 @@ impl Config {
                 &mut raw.sign_in_attempts_per_minute,
             ),
             ("UPLOAD_LIMIT_MB", &mut raw.upload_limit_mb),
+            ("BODY_TIMEOUT_SECONDS", &mut raw.body_timeout_seconds),
         ] {
             if let Some(text) = prefixed(name) {
                 *slot = Some(Number::Text(text));
@@ -219,6 +239,8 @@ impl Config {
         }
         overlay(&mut raw.smtp_url, prefixed("SMTP_URL"));
         overlay(&mut raw.mail_from, prefixed("MAIL_FROM"));
+        overlay(&mut raw.trusted_proxies, prefixed("TRUSTED_PROXIES"));
+        overlay(&mut raw.secret_key, prefixed("SECRET_KEY"));
         let mut config = Self::from_raw(raw)?;
         config.leptos_watch = get("LEPTOS_WATCH").is_some();
         Ok(config)
@@ -307,8 +329,47 @@ impl Config {
                 parse_number("PORTICO_UPLOAD_LIMIT_MB", raw.upload_limit_mb, 20, 1..=1024)? * 1024 * 1024,
             )
             .unwrap_or(20 * 1024 * 1024),
+            body_timeout: std::time::Duration::from_secs(parse_number(
+                "PORTICO_BODY_TIMEOUT_SECONDS",
+                raw.body_timeout_seconds,
+                20,
+                1..=600,
+            )?),
+            secret_key: match raw.secret_key.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(text) => Some(
+                    portico_domain::accounts::at_rest::AtRestKey::from_base64(text)
+                        .map_err(|message| invalid("PORTICO_SECRET_KEY", message))?,
+                ),
+            },
+            trusted_proxies: parse_networks(
+                "PORTICO_TRUSTED_PROXIES",
+                raw.trusted_proxies.as_deref().unwrap_or_default(),
+            )?,
         })
     }
+}
+
+/// `10.0.0.0/8, 192.0.2.7, 2001:db8::/32`: ranges, or single addresses (a /32 or /128).
+fn parse_networks(variable: &str, text: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            part.parse::<ipnet::IpNet>()
+                .or_else(|_| part.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map(|net| net.trunc())
+                .map_err(|_| {
+                    invalid(
+                        variable,
+                        format!(
+                            "`{part}` is not an address or CIDR range; expected e.g. \
+                             10.0.0.0/8, 192.0.2.7 or 2001:db8::/32"
+                        ),
+                    )
+                })
+        })
+        .collect()
 }
 
 fn parse_number(
@@ -385,6 +446,29 @@ mod tests {
 
     fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         Config::load_from(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    #[test]
+    fn trusted_proxies_are_ranges_or_addresses() -> Result<(), ConfigError> {
+        assert!(load(&[])?.trusted_proxies.is_empty());
+        let config = load(&[(
+            "PORTICO_TRUSTED_PROXIES",
+            " 10.0.0.0/8, 192.0.2.7 ,2001:db8::1/32",
+        )])?;
+        let shown: Vec<String> = config
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(shown, ["10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32"]);
+        match load(&[("PORTICO_TRUSTED_PROXIES", "10.0.0.0/8, proxy.local")]) {
+            Err(ConfigError::Invalid { variable, message }) => {
+                assert_eq!(variable, "PORTICO_TRUSTED_PROXIES");
+                assert!(message.contains("proxy.local"), "{message}");
+            }
+            other => panic!("refused, got {other:?}"),
+        }
+        Ok(())
     }
 
     #[test]

@@ -12,10 +12,10 @@ use axum::{
 use portico_app::{server::actor_of, PorticoError};
 use portico_domain::{
     audit::{AuditAction, RequestOrigin, Stamp},
-    documents::{self, DocumentKind, Upload, Visibility},
+    documents::{self, paperwork, DocumentKind, Upload, Visibility},
     invoices::{self, InvoiceStatus},
-    jobs, pdf,
-    policy::{self, Action, Actor, Decision, JobAccess},
+    jobs,
+    policy::{self, Action, Actor, Decision, DocumentAccess},
     quotes::{self, QuoteStatus},
 };
 use tower_sessions::Session;
@@ -120,17 +120,8 @@ fn attachment(bytes: Vec<u8>, content_type: &str, file_name: &str) -> Response {
     response
 }
 
-async fn render(paper: pdf::Paper) -> Result<Vec<u8>, Refusal> {
-    tokio::task::spawn_blocking(move || pdf::render(&paper))
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "rendering a PDF");
-            Refusal(PorticoError::Internal)
-        })
-}
-
 /// `GET /files/invoices/{id}.pdf`: office and admin; the customer's owner and payer contacts
-/// once it is issued.
+/// once it is issued (`Action::ViewDocument`, a money document).
 pub async fn invoice_pdf(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
@@ -140,35 +131,33 @@ pub async fn invoice_pdf(
     let id = id_of(&file, ".pdf")?;
     let actor = who(&state, &session).await?;
     let invoice = invoices::find(&state.db, id).await?;
-    match &actor {
-        Actor::Staff { .. } => decide(policy::can(&actor, Action::ManageBilling))?,
-        _ => {
-            decide(policy::can(
-                &actor,
-                Action::ViewInvoices {
-                    customer_id: invoice.customer_id,
-                },
-            ))?;
-            if invoice.status == InvoiceStatus::Draft {
-                return Err(PorticoError::NotFound.into());
-            }
-        }
-    }
-    let paper = pdf::invoice_paper(&state.db, &invoice).await?;
-    let bytes = render(paper).await?;
-    stamp(&state, &actor, &origin)
+    decide(policy::can(
+        &actor,
+        Action::ViewDocument(DocumentAccess {
+            customer_id: Some(invoice.customer_id),
+            job: None,
+            money: true,
+            shown_to_customer: invoice.status != InvoiceStatus::Draft,
+        }),
+    ))?;
+    let stamp = stamp(&state, &actor, &origin);
+    let file = paperwork::invoice_pdf(&state.db, &*state.documents, &stamp, &invoice).await?;
+    stamp
         .record(
             &state.db,
             AuditAction::DocumentDownloaded,
             format!("invoice:{id}"),
-            Some("pdf".into()),
+            Some(file.sha256.map_or_else(
+                || "pdf (draft preview)".into(),
+                |h| format!("pdf sha256 {h}"),
+            )),
         )
         .await?;
-    let name = invoice.number.unwrap_or_else(|| format!("draft-{id}"));
-    Ok(attachment(bytes, "application/pdf", &format!("{name}.pdf")))
+    Ok(attachment(file.bytes, "application/pdf", &file.file_name))
 }
 
-/// `GET /files/quotes/{id}.pdf`: office and admin; the customer's contacts once it is sent.
+/// `GET /files/quotes/{id}.pdf`: office and admin; the customer's owner and payer contacts once
+/// it is sent (`Action::ViewDocument`, a money document: the same rule as invoices).
 pub async fn quote_pdf(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
@@ -179,39 +168,34 @@ pub async fn quote_pdf(
     let actor = who(&state, &session).await?;
     let quote = quotes::find(&state.db, id).await?;
     let job = jobs::find(&state.db, quote.job_id).await?;
-    match &actor {
-        Actor::Staff { .. } => decide(policy::can(&actor, Action::ManageJobs))?,
-        _ => {
-            decide(policy::can(
-                &actor,
-                Action::ViewDocuments {
-                    customer_id: job.customer_id,
-                },
-            ))?;
-            if quote.status == QuoteStatus::Draft {
-                return Err(PorticoError::NotFound.into());
-            }
-        }
-    }
-    let paper = pdf::quote_paper(&state.db, &quote).await?;
-    let bytes = render(paper).await?;
-    stamp(&state, &actor, &origin)
+    decide(policy::can(
+        &actor,
+        Action::ViewDocument(DocumentAccess {
+            customer_id: Some(job.customer_id),
+            job: None,
+            money: true,
+            shown_to_customer: quote.status != QuoteStatus::Draft,
+        }),
+    ))?;
+    let stamp = stamp(&state, &actor, &origin);
+    let file = paperwork::quote_pdf(&state.db, &*state.documents, &stamp, &quote).await?;
+    stamp
         .record(
             &state.db,
             AuditAction::DocumentDownloaded,
             format!("quote:{id}"),
-            Some("pdf".into()),
+            Some(file.sha256.map_or_else(
+                || "pdf (draft preview)".into(),
+                |h| format!("pdf sha256 {h}"),
+            )),
         )
         .await?;
-    Ok(attachment(
-        bytes,
-        "application/pdf",
-        &format!("{}-v{}.pdf", job.reference, quote.version),
-    ))
+    Ok(attachment(file.bytes, "application/pdf", &file.file_name))
 }
 
-/// `GET /files/documents/{id}`: staff who may work on its job (office: all); contacts of its
-/// customer when it is visible to them.
+/// `GET /files/documents/{id}`: whoever the policy lets see it (`Action::ViewDocument`, the
+/// same rule as the listing): office all; crew their jobs' papers without prices; contacts of its
+/// customer what is shown to them, quotes and invoices for owner and payer only.
 pub async fn document(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
@@ -220,28 +204,7 @@ pub async fn document(
 ) -> Result<Response, Refusal> {
     let id: i32 = id.parse().map_err(|_| Refusal(PorticoError::NotFound))?;
     let actor = who(&state, &session).await?;
-    let doc = documents::find(&state.db, id).await?;
-    let customer_id = doc.customer_id.unwrap_or_default();
-    match (&actor, doc.job_id) {
-        (Actor::Staff { .. }, Some(job_id)) => {
-            let job = jobs::find(&state.db, job_id).await?;
-            let crew = jobs::crew_of(&state.db, job_id).await?;
-            decide(policy::can(
-                &actor,
-                Action::WorkOnJob(JobAccess {
-                    customer_id: job.customer_id,
-                    crew: &crew,
-                }),
-            ))?;
-        }
-        (Actor::Staff { .. }, None) => decide(policy::can(&actor, Action::ManageJobs))?,
-        _ => {
-            decide(policy::can(&actor, Action::ViewDocuments { customer_id }))?;
-            if doc.visibility != Visibility::Customer {
-                return Err(PorticoError::NotFound.into());
-            }
-        }
-    }
+    let doc = documents::find_for(&state.db, &actor, id).await?;
     let bytes = state.documents.get(&doc.storage_key).await?;
     stamp(&state, &actor, &origin)
         .record(

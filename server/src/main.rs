@@ -1,4 +1,5 @@
-//! `portico`: serve the portal (the default), apply migrations, or seed the demo company.
+//! `portico`: serve the portal (the default), apply migrations, invite the first admin, or seed
+//! the demo company.
 
 use std::process::ExitCode;
 
@@ -27,6 +28,19 @@ enum Command {
     SeedDemo,
     /// Print the current authenticator code of the demo people (demo data only).
     DemoCode,
+    /// Invite an admin and print the set-up link (72 hours, single use): the first step of
+    /// installing Portico for your company. On a new database, also names the company.
+    CreateAdmin {
+        /// The admin's e-mail address (their sign-in).
+        #[arg(long)]
+        email: String,
+        /// The admin's name, as colleagues and customers see it.
+        #[arg(long)]
+        name: String,
+        /// Your company's name; needed once, on a new database.
+        #[arg(long)]
+        company: Option<String>,
+    },
 }
 
 #[tokio::main]
@@ -58,6 +72,16 @@ async fn run(command: Command, config: Config) -> Result<(), startup::StartupErr
     let db = startup::open_database(&config).await?;
     match command {
         Command::DemoCode => Ok(()),
+        Command::CreateAdmin {
+            email,
+            name,
+            company,
+        } => {
+            let sent =
+                startup::create_admin(&db, &config, &email, &name, company.as_deref()).await?;
+            println!("{sent}");
+            Ok(())
+        }
         Command::Migrate => {
             println!("Migrations applied.");
             Ok(())
@@ -65,7 +89,9 @@ async fn run(command: Command, config: Config) -> Result<(), startup::StartupErr
         Command::SeedDemo => {
             match startup::seed_demo(&db, &config).await? {
                 Some(summary) => println!("{}", startup::describe_seed(&summary)),
-                None => println!("The database already has data; the demo seed was not applied."),
+                None => {
+                    println!("The database already holds the demo company; nothing was changed.")
+                }
             }
             Ok(())
         }
@@ -74,6 +100,9 @@ async fn run(command: Command, config: Config) -> Result<(), startup::StartupErr
                 if let Some(summary) = startup::seed_demo(&db, &config).await? {
                     println!("{}", startup::describe_seed(&summary));
                 }
+            }
+            if let Some(first_step) = startup::check_installation(&db, &config).await? {
+                println!("{first_step}");
             }
             startup::serve(&config, db).await
         }

@@ -21,6 +21,7 @@ use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     services::ServeDir,
     set_header::SetResponseHeaderLayer,
+    timeout::RequestBodyTimeoutLayer,
     trace::{DefaultOnResponse, TraceLayer},
     LatencyUnit,
 };
@@ -42,18 +43,30 @@ const PKG_CACHE_CONTROL: &str = "public, max-age=0, must-revalidate";
 /// The largest request body accepted anywhere but the document upload, which has its own.
 pub const MAX_REQUEST_BODY: usize = 2 * 1024 * 1024;
 
+/// The app's routes, generated once per process. Generating them runs the app with resource
+/// loading suppressed process-wide, so a page whose resource first polls meanwhile, in another
+/// router of the same process, would wait forever (leptos-rs/leptos#4773): the tests build
+/// many routers side by side.
+fn routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Builds the whole application. Tests call this with a fresh database and drive it with
 /// `oneshot`, so what they exercise is what production serves.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = routes();
     let db = state.db.clone();
     let accounts = state.accounts.clone();
+    let storage = state.documents.clone();
     let page_security = PageSecurity {
         reload_port: state.watch_reload_port,
     };
     let context = move || {
         provide_context(db.clone());
         provide_context(accounts.clone());
+        provide_context(storage.clone());
         provide_context(page_security);
     };
     let session_layer = sessions::layer(
@@ -116,7 +129,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             requests::same_origin_only,
         ))
-        .layer(axum::middleware::from_fn(requests::record_origin))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            requests::record_origin,
+        ))
         .layer(tower::util::option_layer(hsts))
         .layer(
             ServiceBuilder::new()
@@ -132,6 +148,9 @@ pub fn router(state: AppState) -> Router {
                 )
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(CatchPanicLayer::custom(panic_response))
+                // A body that pauses longer than this is cut off (then 4xx), so a slow client
+                // cannot hold a connection and its buffered upload open at will.
+                .layer(RequestBodyTimeoutLayer::new(state.body_timeout))
                 // The hard ceiling for any request; routes set their own, lower limits.
                 .layer(RequestBodyLimitLayer::new(upload_limit))
                 .layer(CompressionLayer::new())
@@ -157,7 +176,7 @@ fn request_span(request: &Request<Body>) -> Span {
         "request",
         id = %request_id,
         method = %request.method(),
-        path = %request.uri().path(),
+        path = %requests::loggable_path(request.uri().path()),
     )
 }
 

@@ -19,6 +19,11 @@ use tower_sessions::{
     session_store, Expiry, SessionManagerLayer, SessionStore,
 };
 
+/// How long a session nobody has signed in to lives without a request: long enough to scan a
+/// QR code or find a passkey, short enough that the rows anonymous visitors make (a passkey
+/// challenge, a pending second factor) are gone in minutes.
+pub const ANONYMOUS_IDLE: chrono::Duration = chrono::Duration::minutes(10);
+
 /// The session cookie. `__Host-` makes the browser insist on Secure, Path=/ and no Domain.
 pub const COOKIE_NAME: &str = "__Host-portico-session";
 
@@ -58,6 +63,19 @@ pub fn layer(
         .with_same_site(SameSite::Lax)
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(idle))
+}
+
+impl DatabaseSessionStore {
+    /// When a session saved now expires: the idle timeout once someone is signed in to it,
+    /// [`ANONYMOUS_IDLE`] before that.
+    fn expires(&self, signed_in: bool) -> DateTime<Utc> {
+        let idle = if signed_in {
+            self.idle
+        } else {
+            self.idle.min(ANONYMOUS_IDLE)
+        };
+        self.clock.now() + idle
+    }
 }
 
 fn backend(error: impl fmt::Display) -> session_store::Error {
@@ -105,7 +123,7 @@ impl SessionStore for DatabaseSessionStore {
                 user_id: Set(c.user_id),
                 data: Set(serde_json::to_string(&record.data)
                     .map_err(|e| session_store::Error::Encode(e.to_string()))?),
-                expires_at: Set(now + self.idle),
+                expires_at: Set(self.expires(c.user_id.is_some())),
                 created_at: Set(now),
                 last_seen_at: Set(c.last_seen_at.unwrap_or(now)),
                 ip: Set(c.ip),
@@ -132,7 +150,7 @@ impl SessionStore for DatabaseSessionStore {
             user_id: Set(c.user_id),
             data: Set(serde_json::to_string(&record.data)
                 .map_err(|e| session_store::Error::Encode(e.to_string()))?),
-            expires_at: Set(self.clock.now() + self.idle),
+            expires_at: Set(self.expires(c.user_id.is_some())),
             ip: Set(c.ip),
             user_agent: Set(c.user_agent),
             ..Default::default()

@@ -5,7 +5,10 @@ use std::{net::SocketAddr, path::Path, str::FromStr};
 
 use portico_app::server::{AccountsContext, SessionSettings};
 use portico_domain::{
-    accounts::{passkey::Passkeys, password::PasswordHasher, session, totp::TotpSecret},
+    accounts::{
+        at_rest::AtRestKey, passkey::Passkeys, password::PasswordHasher, session, sign_in,
+        totp::TotpSecret,
+    },
     clock::{SharedClock, SystemClock},
     db::{self, Backend},
     seed::{self, SeedSummary},
@@ -14,6 +17,8 @@ use portico_domain::{
 use sea_orm::sqlx::sqlite::SqliteConnectOptions;
 use thiserror::Error;
 use tracing_subscriber::EnvFilter;
+
+use axum::serve::ListenerExt;
 
 use crate::{config::Config, router, state, AppState};
 
@@ -38,6 +43,8 @@ pub enum StartupError {
     Serve(String),
     #[error("the accounts services could not start: {0}")]
     Accounts(String),
+    #[error("{0}")]
+    Installation(String),
 }
 
 /// Everything the router needs, from the configuration. Tests pass their own clock.
@@ -68,6 +75,7 @@ pub fn app_state(
         Passkeys::new(&config.public_url, "Portico")
             .map_err(|e| StartupError::Accounts(format!("PORTICO_PUBLIC_URL: {e}")))?,
         config.public_url.as_str(),
+        at_rest_key(config)?,
     );
     Ok(AppState {
         watch_reload_port: config.leptos_watch.then_some(leptos_options.reload_port),
@@ -81,6 +89,28 @@ pub fn app_state(
             config.data_dir.join("documents"),
         )),
         upload_limit: config.upload_limit,
+        trusted_proxies: config.trusted_proxies.clone().into(),
+        body_timeout: config.body_timeout,
+    })
+}
+
+/// The key that seals authenticator secrets: from the configuration, or the data directory's
+/// `secret.key`, made on the first start. Back it up with the database: without it the sealed
+/// secrets cannot be read and everyone must set up their authenticator again.
+fn at_rest_key(config: &Config) -> Result<AtRestKey, StartupError> {
+    if let Some(key) = &config.secret_key {
+        return Ok(key.clone());
+    }
+    let path = config.data_dir.join("secret.key");
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| StartupError::DataDir {
+        path: config.data_dir.display().to_string(),
+        message: e.to_string(),
+    })?;
+    AtRestKey::load_or_create(&path).map_err(|message| {
+        StartupError::Accounts(format!(
+            "the key file {} (or set PORTICO_SECRET_KEY): {message}",
+            path.display()
+        ))
     })
 }
 
@@ -95,6 +125,19 @@ fn spawn_session_cleanup(db: DatabaseConnection, clock: SharedClock) {
                 Ok(removed) => tracing::info!(removed, "expired sessions removed"),
                 Err(e) => tracing::warn!(error = %e, "removing expired sessions"),
             }
+        }
+    });
+}
+
+/// Forgets, every minute, the client addresses that have their whole sign-in allowance back.
+fn spawn_limiter_pruning(
+    limiter: std::sync::Arc<portico_app::accounts::address_limit::AddressLimiter>,
+) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            limiter.prune();
         }
     });
 }
@@ -178,6 +221,65 @@ pub async fn seed_demo(
     Ok(summary)
 }
 
+/// Refuses to serve the demo company (whose passwords are published) outside demo mode, and
+/// returns the first step to print when nobody can sign in yet.
+pub async fn check_installation(
+    db: &DatabaseConnection,
+    config: &Config,
+) -> Result<Option<String>, StartupError> {
+    use portico_domain::installation::{self, Installation};
+    let found = installation::inspect(db)
+        .await
+        .map_err(|e| StartupError::Installation(e.to_string()))?;
+    match found {
+        Installation::Demo if !config.demo => Err(StartupError::Installation(format!(
+            "this database holds the demo company ({}), whose passwords and authenticator \
+             secret are published, so it is served only in demo mode. Start with \
+             PORTICO_DEMO=true to show the demo, or install your company on a new database \
+             (README: \"Installing for your company\").",
+            seed::DEMO_COMPANY_NAME
+        ))),
+        Installation::Empty | Installation::Company { staff: 0, .. } => Ok(Some(
+            "Nobody can sign in yet. Invite the first admin (prints a set-up link, valid 72 h):\n\
+             \n    portico create-admin --email you@your-company.nl --name \"Your Name\" \
+             --company \"Your Company\"\n"
+                .to_owned(),
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// `portico create-admin`: invites an admin and says where the set-up link is.
+pub async fn create_admin(
+    db: &DatabaseConnection,
+    config: &Config,
+    email: &str,
+    name: &str,
+    company: Option<&str>,
+) -> Result<String, StartupError> {
+    let sent = portico_domain::installation::invite_admin(
+        db,
+        chrono::Utc::now(),
+        email,
+        name,
+        company,
+        config.public_url.as_str(),
+    )
+    .await
+    .map_err(|e| {
+        StartupError::Installation(match e {
+            portico_domain::DomainError::Invalid { message, .. } => message,
+            other => other.to_string(),
+        })
+    })?;
+    Ok(format!(
+        "Invited {} ({}) as admin. Open this link to set up the account (a passkey, or a \
+         password with an authenticator app); it works once, for 72 hours:\n\n    {}\n\n\
+         The same link was put in the outbox and is e-mailed when PORTICO_SMTP_URL is set.",
+        sent.summary.display_name, sent.summary.email, sent.link
+    ))
+}
+
 /// Once at start and then every hour: sent quotes past their date expire, issued invoices past
 /// their due date become overdue (by the company's calendar).
 fn spawn_housekeeping(db: DatabaseConnection, clock: SharedClock) {
@@ -256,7 +358,14 @@ pub async fn serve(config: &Config, db: DatabaseConnection) -> Result<(), Startu
         .map_err(|e| StartupError::Listen {
             addr: config.addr,
             message: e.to_string(),
-        })?;
+        })?
+        // Small responses go out at once instead of waiting on the client's delayed ACK
+        // (Nagle's algorithm): about 40 ms less per request on a kept-alive connection.
+        .tap_io(|stream| {
+            if let Err(e) = stream.set_nodelay(true) {
+                tracing::debug!(error = %e, "TCP_NODELAY");
+            }
+        });
     let clock: SharedClock = std::sync::Arc::new(SystemClock);
     let state = app_state(
         config,
@@ -264,7 +373,13 @@ pub async fn serve(config: &Config, db: DatabaseConnection) -> Result<(), Startu
         db.clone(),
         clock.clone(),
     )?;
+    match sign_in::seal_plain_totp_secrets(&db, &state.accounts.at_rest).await {
+        Ok(0) => {}
+        Ok(sealed) => tracing::info!(sealed, "authenticator secrets sealed at rest"),
+        Err(e) => return Err(StartupError::Accounts(format!("sealing secrets: {e}"))),
+    }
     spawn_session_cleanup(db.clone(), clock.clone());
+    spawn_limiter_pruning(state.accounts.sign_in_limiter.clone());
     spawn_housekeeping(db.clone(), clock.clone());
     let mut state = state;
     match &config.smtp_url {

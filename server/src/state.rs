@@ -23,6 +23,11 @@ pub struct AppState {
     pub documents: portico_domain::documents::SharedStorage,
     /// The largest upload, in bytes.
     pub upload_limit: usize,
+    /// Proxies whose `X-Forwarded-For` names the client (`PORTICO_TRUSTED_PROXIES`).
+    pub trusted_proxies: std::sync::Arc<[ipnet::IpNet]>,
+    /// The longest pause inside a request body (`PORTICO_BODY_TIMEOUT_SECONDS`).
+    #[from_ref(skip)]
+    pub body_timeout: std::time::Duration,
 }
 
 /// Leptos' options for serving the site: where the compiled assets are (cargo-leptos sets

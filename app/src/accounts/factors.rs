@@ -24,11 +24,19 @@ pub struct FactorOverview {
     pub recovery_codes_left: u64,
 }
 
+/// A TOTP secret waiting for its first code, as the session keeps it: sealed with the at-rest
+/// key (session rows sit in the database too). Deliberately neither `Debug` nor readable.
 #[cfg(feature = "ssr")]
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct PendingTotp {
     pub user_id: i32,
-    pub secret: String,
+    sealed_secret: String,
+}
+
+/// What sealed pending secrets are bound to, so one cannot stand in for another.
+#[cfg(feature = "ssr")]
+pub(crate) fn pending_context(what: &str, user_id: i32) -> String {
+    format!("session:{what}:user:{user_id}")
 }
 
 /// A new secret for `email`, kept in the session until confirmed.
@@ -39,7 +47,7 @@ pub(crate) async fn new_enrolment(
 ) -> Result<TotpEnrolment, PorticoError> {
     use portico_domain::accounts::{session::keys, totp::TotpSecret};
 
-    use crate::server::{db, session, session_error};
+    use crate::server::{accounts, db, session, session_error};
 
     let issuer = portico_domain::company::name_or_portico(&db()?).await;
     let secret = TotpSecret::generate(&issuer, email)?;
@@ -58,7 +66,9 @@ pub(crate) async fn new_enrolment(
             keys::TOTP_ENROLMENT,
             PendingTotp {
                 user_id,
-                secret: secret.base32(),
+                sealed_secret: accounts()?
+                    .at_rest
+                    .seal(&secret.base32(), &pending_context("totp", user_id))?,
             },
         )
         .await
@@ -87,7 +97,10 @@ pub(crate) async fn check_enrolment(
         .ok_or_else(|| {
             PorticoError::Conflict("That step has expired. Please start it again.".to_owned())
         })?;
-    let secret = TotpSecret::from_base32(&pending.secret, "Portico", "enrolment")?;
+    let plain = accounts()?
+        .at_rest
+        .open(&pending.sealed_secret, &pending_context("totp", user_id))?;
+    let secret = TotpSecret::from_base32(&plain, "Portico", "enrolment")?;
     let step = secret
         .accept(code, accounts()?.clock.now(), None)
         .ok_or_else(|| PorticoError::Invalid {
@@ -96,7 +109,7 @@ pub(crate) async fn check_enrolment(
                 "That code does not match. Check the time on your phone and enter the current code."
                     .to_owned(),
         })?;
-    Ok((pending.secret, step))
+    Ok((plain, step))
 }
 
 /// Where the person's factors stand.
@@ -148,6 +161,7 @@ pub async fn totp_enrolment_start() -> Result<TotpEnrolment, PorticoError> {
     answer(async {
         let actor = authorize(Action::ManageOwnAccount).await?;
         let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+        super::reauth::require_recent_proof().await?;
         let person = user::Entity::find_by_id(user_id)
             .one(&db()?)
             .await
@@ -174,12 +188,14 @@ pub async fn totp_enrolment_confirm(code: String) -> Result<Vec<String>, Portico
     answer(async {
         let actor = authorize(Action::ManageOwnAccount).await?;
         let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+        super::reauth::require_recent_proof().await?;
         let (secret, step) = check_enrolment(user_id, &code).await?;
-        let now = accounts()?.clock.now();
+        let accounts = accounts()?;
+        let now = accounts.clock.now();
         let db = db()?;
         let db_err = portico_domain::DomainError::from;
         let txn = db.begin().await.map_err(db_err)?;
-        sign_in::save_totp(&txn, now, user_id, &secret, step).await?;
+        sign_in::save_totp(&txn, &accounts.at_rest, now, user_id, &secret, step).await?;
         let codes = sign_in::replace_recovery_codes(&txn, now, user_id).await?;
         let origin = request_origin();
         for action in [
@@ -223,6 +239,7 @@ pub async fn regenerate_recovery_codes() -> Result<Vec<String>, PorticoError> {
     answer(async {
         let actor = authorize(Action::ManageOwnAccount).await?;
         let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+        super::reauth::require_recent_proof().await?;
         let now = accounts()?.clock.now();
         let db = db()?;
         let codes = sign_in::replace_recovery_codes(&db, now, user_id).await?;
@@ -252,66 +269,43 @@ pub async fn change_password(
     end_other_sessions: Option<String>,
 ) -> Result<u64, PorticoError> {
     use portico_domain::{
-        accounts::{password, password_credential, session, sign_in, user},
-        audit::{self, AuditAction, AuditEntry},
+        accounts::{
+            password_change::{self, PasswordChange},
+            session,
+        },
         policy::Action,
     };
-    use sea_orm::EntityTrait;
 
     use crate::server::{accounts, answer, authorize, db, request_origin};
 
     answer(async {
         let actor = authorize(Action::ManageOwnAccount).await?;
         let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+        super::reauth::require_recent_proof().await?;
         let accounts = accounts()?;
-        let db = db()?;
-        let db_err = portico_domain::DomainError::from;
-        let person = user::Entity::find_by_id(user_id)
-            .one(&db)
-            .await
-            .map_err(db_err)?
-            .ok_or(PorticoError::Unauthenticated)?;
-        if let Some(stored) = password_credential::Entity::find_by_id(user_id)
-            .one(&db)
-            .await
-            .map_err(db_err)?
-        {
-            if !accounts
-                .hasher
-                .verify(&current, &stored.password_hash)
-                .await?
-            {
-                return Err(PorticoError::Invalid {
-                    field: "current".to_owned(),
-                    message: "That is not your current password.".to_owned(),
-                });
-            }
-        }
-        password::check_new_password(&new_password, &[&person.email, &person.display_name])?;
-        let hash = accounts.hasher.hash(&new_password).await?;
-        let now = accounts.clock.now();
-        sign_in::save_password_hash(&db, now, user_id, &hash).await?;
-        let ended = if end_other_sessions.is_some_and(|v| !v.is_empty() && v != "false") {
-            let keep = crate::server::session()?
+        let origin = request_origin();
+        super::sign_in::check_address_limit(&accounts, &origin)?;
+        let _one_at_a_time = accounts.one_check_for(user_id)?;
+        let keep = if end_other_sessions.is_some_and(|v| !v.is_empty() && v != "false") {
+            crate::server::session()?
                 .id()
-                .map(|id| session::storage_key(&id.to_string()));
-            session::end_all(&db, user_id, keep.as_deref()).await?
+                .map(|id| session::storage_key(&id.to_string()))
         } else {
-            0
+            None
         };
-        audit::record(
-            &db,
-            now,
-            AuditEntry {
-                actor_user_id: Some(user_id),
-                action: AuditAction::PasswordChanged,
-                subject: format!("user:{user_id}"),
-                origin: &request_origin(),
-                detail: Some(format!("{ended} other session(s) ended")),
+        Ok(password_change::change(
+            &db()?,
+            &accounts.hasher,
+            accounts.clock.now(),
+            PasswordChange {
+                user_id,
+                current: &current,
+                new_password: &new_password,
+                end_others_except: keep.as_deref(),
             },
+            &origin,
         )
-        .await?;
-        Ok(ended)
+        .await?)
     })
     .await
 }

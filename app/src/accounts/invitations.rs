@@ -146,7 +146,7 @@ pub async fn invite_person(
         let sent = invitations::invite(
             &db,
             now,
-            staff_id,
+            Some(staff_id),
             &email,
             &display_name,
             invitee,
@@ -353,49 +353,14 @@ async fn open_invitation(
     }
 }
 
-/// Accepts the invitation and signs the person in (after a factor was set up).
+/// Signs the person in once the set-up (link, factor, audit rows) has been committed.
 #[cfg(feature = "ssr")]
-async fn complete(
-    db: &portico_domain::DatabaseConnection,
-    invitation_id: i32,
+async fn sign_in_after_set_up(
     user_id: i32,
+    now: chrono::DateTime<chrono::Utc>,
+    origin: &portico_domain::audit::RequestOrigin,
 ) -> Result<(), PorticoError> {
-    use portico_domain::{
-        accounts::invitations,
-        audit::{self, AuditAction},
-    };
-
-    use crate::server::{accounts, request_origin, session};
-
-    let now = accounts()?.clock.now();
-    if !invitations::accept(db, now, invitation_id).await? {
-        return Err(PorticoError::Conflict(
-            "This invitation can no longer be used. Ask us for a new invitation.".to_owned(),
-        ));
-    }
-    let origin = request_origin();
-    super::sign_in::begin_signed_in_session(&session()?, user_id, now, &origin).await?;
-    for (action, detail) in [
-        (
-            AuditAction::InvitationAccepted,
-            format!("invitation {invitation_id}"),
-        ),
-        (AuditAction::SignedIn, "account set-up".to_owned()),
-    ] {
-        audit::record(
-            db,
-            now,
-            audit_entry(
-                user_id,
-                action,
-                format!("user:{user_id}"),
-                &origin,
-                Some(detail),
-            ),
-        )
-        .await?;
-    }
-    Ok(())
+    super::sign_in::begin_signed_in_session(&crate::server::session()?, user_id, now, origin).await
 }
 
 /// Set-up with a passkey, step one.
@@ -435,10 +400,7 @@ pub async fn invitation_passkey_finish(
     name: String,
     credential: RegisterPublicKeyCredential,
 ) -> Result<(), PorticoError> {
-    use portico_domain::{
-        accounts::session::keys,
-        audit::{self, AuditAction},
-    };
+    use portico_domain::accounts::{session::keys, set_up};
     use webauthn_rs::prelude::PasskeyRegistration;
 
     use crate::server::{accounts, answer, db, request_origin, session, session_error};
@@ -461,37 +423,30 @@ pub async fn invitation_passkey_finish(
         } else {
             name
         };
-        match accounts
-            .passkeys
-            .finish_registration(&db, now, for_user, &name, &credential, &state)
+        let origin = request_origin();
+        let finish = set_up::Finish {
+            invitation_id: invitation.id,
+            user_id: for_user,
+            now,
+            origin: &origin,
+        };
+        match set_up::with_passkey(&db, &accounts.passkeys, finish, &name, &credential, &state)
             .await?
         {
-            Ok(passkey) => {
-                audit::record(
-                    &db,
-                    now,
-                    audit_entry(
-                        person.id,
-                        AuditAction::PasskeyAdded,
-                        format!("user:{}", person.id),
-                        &request_origin(),
-                        Some(format!("passkey {}", passkey.id)),
-                    ),
-                )
-                .await?;
-                complete(&db, invitation.id, person.id).await
-            }
+            Ok(_) => sign_in_after_set_up(person.id, now, &origin).await,
             Err(_) => Err(PorticoError::PasskeyRefused),
         }
     })
     .await
 }
 
+/// The chosen password's hash until the authenticator is confirmed, as the session keeps it:
+/// sealed with the at-rest key. Deliberately not `Debug`.
 #[cfg(feature = "ssr")]
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct PendingPassword {
     user_id: i32,
-    hash: String,
+    sealed_hash: String,
 }
 
 /// Set-up with a password, step one: the password is checked and kept (hashed) in the session
@@ -509,13 +464,18 @@ pub async fn invitation_set_password(
         let db = db()?;
         let (_, person) = open_invitation(&db, &token).await?;
         password::check_new_password(&password, &[&person.email, &person.display_name])?;
-        let hash = accounts()?.hasher.hash(&password).await?;
+        let accounts = accounts()?;
+        let hash = accounts.hasher.hash(&password).await?;
+        let sealed_hash = accounts.at_rest.seal(
+            &hash,
+            &super::factors::pending_context("password", person.id),
+        )?;
         session()?
             .insert(
                 "invitation_password",
                 PendingPassword {
                     user_id: person.id,
-                    hash,
+                    sealed_hash,
                 },
             )
             .await
@@ -532,11 +492,7 @@ pub async fn invitation_confirm_totp(
     token: String,
     code: String,
 ) -> Result<Vec<String>, PorticoError> {
-    use portico_domain::{
-        accounts::{session::keys, sign_in},
-        audit::{self, AuditAction},
-    };
-    use sea_orm::TransactionTrait;
+    use portico_domain::accounts::{session::keys, set_up};
 
     use crate::server::{accounts, answer, db, request_origin, session, session_error};
 
@@ -552,32 +508,21 @@ pub async fn invitation_confirm_totp(
                 PorticoError::Conflict("That step has expired. Please start it again.".to_owned())
             })?;
         let (secret, step) = super::factors::check_enrolment(person.id, &code).await?;
-        let now = accounts()?.clock.now();
-        let db_err = portico_domain::DomainError::from;
-        let txn = db.begin().await.map_err(db_err)?;
-        sign_in::save_password_hash(&txn, now, person.id, &pending.hash).await?;
-        sign_in::save_totp(&txn, now, person.id, &secret, step).await?;
-        let codes = sign_in::replace_recovery_codes(&txn, now, person.id).await?;
+        let accounts = accounts()?;
+        let now = accounts.clock.now();
         let origin = request_origin();
-        for action in [
-            AuditAction::PasswordChanged,
-            AuditAction::TotpEnrolled,
-            AuditAction::RecoveryCodesGenerated,
-        ] {
-            audit::record(
-                &txn,
-                now,
-                audit_entry(
-                    person.id,
-                    action,
-                    format!("user:{}", person.id),
-                    &origin,
-                    Some("account set-up".to_owned()),
-                ),
-            )
-            .await?;
-        }
-        txn.commit().await.map_err(db_err)?;
+        let finish = set_up::Finish {
+            invitation_id: invitation.id,
+            user_id: person.id,
+            now,
+            origin: &origin,
+        };
+        let hash = accounts.at_rest.open(
+            &pending.sealed_hash,
+            &super::factors::pending_context("password", person.id),
+        )?;
+        let codes =
+            set_up::with_password(&db, &accounts.at_rest, finish, &hash, &secret, step).await?;
         let session = session()?;
         let _ = session
             .remove_value("invitation_password")
@@ -587,7 +532,7 @@ pub async fn invitation_confirm_totp(
             .remove_value(keys::TOTP_ENROLMENT)
             .await
             .map_err(session_error)?;
-        complete(&db, invitation.id, person.id).await?;
+        sign_in_after_set_up(person.id, now, &origin).await?;
         Ok(codes)
     })
     .await

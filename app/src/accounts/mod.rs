@@ -1,10 +1,13 @@
 //! Accounts in the app: who is signed in, signing in and out, and the pages for it.
 
+#[cfg(feature = "ssr")]
+pub mod address_limit;
 pub mod admin;
 pub mod customer_accounts;
 pub mod factors;
 pub mod invitations;
 pub mod passkeys;
+pub mod reauth;
 pub mod reset;
 pub mod security;
 pub mod sign_in;

@@ -46,6 +46,8 @@ pub async fn passkey_sign_in_start(
 
     answer(async {
         let accounts = accounts()?;
+        // Each start keeps a challenge in a (short-lived) session row: bounded per address.
+        super::sign_in::check_address_limit(&accounts, &crate::server::request_origin())?;
         let (challenge, state) = accounts.passkeys.start_sign_in(conditional)?;
         session()?
             .insert(keys::PASSKEY_AUTHENTICATION, state)
@@ -151,6 +153,7 @@ pub async fn passkey_registration_start() -> Result<CreationChallengeResponse, P
     answer(async {
         let actor = authorize(Action::ManageOwnAccount).await?;
         let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+        super::reauth::require_recent_proof().await?;
         let db = db()?;
         let person = user::Entity::find_by_id(user_id)
             .one(&db)
@@ -193,6 +196,7 @@ pub async fn passkey_registration_finish(
     answer(async {
         let actor = authorize(Action::ManageOwnAccount).await?;
         let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+        super::reauth::require_recent_proof().await?;
         let (for_user, state) = session()?
             .remove::<(i32, PasskeyRegistration)>(keys::PASSKEY_REGISTRATION)
             .await

@@ -8,11 +8,7 @@ use crate::PorticoError;
 /// Sends a reset link when the address has an account; answers the same either way.
 #[server(name = RequestPasswordReset, prefix = "/api", endpoint = "accounts/request_password_reset")]
 pub async fn request_password_reset(email: String) -> Result<(), PorticoError> {
-    use portico_domain::{
-        accounts::resets,
-        audit::{self, AuditAction, AuditEntry},
-        company,
-    };
+    use portico_domain::{accounts::resets, company};
 
     use crate::server::{accounts, answer, db, request_origin};
 
@@ -23,24 +19,17 @@ pub async fn request_password_reset(email: String) -> Result<(), PorticoError> {
         let now = accounts.clock.now();
         let db = db()?;
         let company_name = company::name_or_portico(&db).await;
-        if resets::request(&db, now, &email, &company_name, &accounts.public_url).await? {
+        let outcome = resets::request(
+            &db,
+            now,
+            &email,
+            &company_name,
+            &accounts.public_url,
+            &origin,
+        )
+        .await?;
+        if outcome == resets::ResetRequest::Sent {
             accounts.mail_waiting();
-            if let Some(person) =
-                portico_domain::accounts::sign_in::find_user_by_email(&db, &email).await?
-            {
-                audit::record(
-                    &db,
-                    now,
-                    AuditEntry {
-                        actor_user_id: None,
-                        action: AuditAction::PasswordResetRequested,
-                        subject: format!("user:{}", person.id),
-                        origin: &origin,
-                        detail: None,
-                    },
-                )
-                .await?;
-            }
         }
         Ok(())
     })
@@ -71,7 +60,7 @@ pub async fn reset_password(
         let (reset, person) = resets::open(&db, now, &token).await?.ok_or_else(expired)?;
         password::check_new_password(&new_password, &[&person.email, &person.display_name])?;
         let issuer = company::name_or_portico(&db).await;
-        if sign_in::check_second_factor(&db, now, &issuer, person.id, &code, &origin).await?.is_err() {
+        if sign_in::check_second_factor(&db, &accounts.at_rest, now, &issuer, person.id, &code, &origin).await?.is_err() {
             return Err(PorticoError::Invalid {
                 field: "code".to_owned(),
                 message: "That code did not work. Use the current code from your authenticator app, or a recovery code.".to_owned(),

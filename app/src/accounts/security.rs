@@ -167,12 +167,14 @@ pub fn SecurityPage() -> impl IntoView {
         move || (end_one.version().get(), end_others.version().get()),
         |_| my_sessions(),
     );
+    let confirmed = RwSignal::new(0u32);
 
     view! {
         <Title text="Security" />
         <section class="account" aria-labelledby="security-title">
             <h1 id="security-title">"Security"</h1>
             <super::customer_accounts::CustomerAccounts />
+            <super::reauth::ConfirmIdentityCard confirmed />
             <super::passkeys::PasskeyManager />
             <super::factors::FactorsSection />
             <h2>"Where you are signed in"</h2>

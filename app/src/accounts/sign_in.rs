@@ -146,13 +146,20 @@ pub async fn sign_in_second_factor(code: String) -> Result<(), PorticoError> {
             .ok_or(PorticoError::SignInExpired)?;
         let db = db()?;
         let issuer = company::name_or_portico(&db).await;
-        let factor =
-            match sign_in::check_second_factor(&db, now, &issuer, pending.user_id, &code, &origin)
-                .await?
-            {
-                Ok(factor) => factor,
-                Err(sign_in::Refused) => return Err(PorticoError::SignInRefused),
-            };
+        let factor = match sign_in::check_second_factor(
+            &db,
+            &accounts.at_rest,
+            now,
+            &issuer,
+            pending.user_id,
+            &code,
+            &origin,
+        )
+        .await?
+        {
+            Ok(factor) => factor,
+            Err(sign_in::Refused) => return Err(PorticoError::SignInRefused),
+        };
         begin_signed_in_session(&session, pending.user_id, now, &origin).await?;
         audit::record(
             &db,
@@ -236,6 +243,11 @@ pub(crate) async fn begin_signed_in_session(
         .insert(keys::LAST_SEEN, now.timestamp())
         .await
         .map_err(session_error)?;
+    // Signing in is a proof: changes to the sign-in methods need no second one for a while.
+    session
+        .insert(keys::PROVEN_AT, now.timestamp())
+        .await
+        .map_err(session_error)?;
     if let Some(ip) = &origin.ip {
         session.insert(keys::IP, ip).await.map_err(session_error)?;
     }
@@ -254,8 +266,6 @@ pub(crate) fn check_address_limit(
     accounts: &crate::server::AccountsContext,
     origin: &portico_domain::audit::RequestOrigin,
 ) -> Result<(), PorticoError> {
-    use governor::clock::{Clock as _, DefaultClock};
-
     let Some(ip) = origin
         .ip
         .as_deref()
@@ -265,19 +275,44 @@ pub(crate) fn check_address_limit(
     };
     accounts
         .sign_in_limiter
-        .check_key(&ip)
-        .map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            PorticoError::TooManyAttempts {
-                retry_after_secs: wait.as_secs().max(1),
-            }
-        })
+        .check(ip)
+        .map_err(|retry_after_secs| PorticoError::TooManyAttempts { retry_after_secs })
 }
 
-/// Only paths on this site are followed after sign-in, never another host.
+/// Only paths on this site are followed after sign-in, never another host. The target is parsed
+/// the way a browser would (WHATWG URL: tabs and newlines dropped, `\\` read as `/`, `..` and
+/// `.` resolved) against a stand-in origin, and only a result on that origin is kept, as its
+/// normalised path, query and fragment. Anything else, or nothing, is `/`.
 pub fn safe_next(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\"))
+    next.and_then(|target| same_origin_path(&target))
         .unwrap_or_else(|| "/".to_owned())
+}
+
+fn same_origin_path(target: &str) -> Option<String> {
+    // A name under `.invalid` (RFC 2606) that no real site has.
+    let base = url::Url::parse("https://portico.invalid/").ok()?;
+    if target.chars().any(char::is_control) {
+        return None;
+    }
+    let resolved = base.join(target).ok()?;
+    if resolved.origin() != base.origin() || resolved.username() != "" {
+        return None;
+    }
+    let path = resolved.path();
+    // `/.//host` resolves to the path `//host`, which a browser reads as another host.
+    if !path.starts_with('/') || path.starts_with("//") {
+        return None;
+    }
+    let mut out = path.to_owned();
+    if let Some(query) = resolved.query() {
+        out.push('?');
+        out.push_str(query);
+    }
+    if let Some(fragment) = resolved.fragment() {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    Some(out)
 }
 
 /// Sends the browser to `path` with a full load, so every part of the page sees the new session.
@@ -445,5 +480,52 @@ mod tests {
         assert_eq!(safe_next(Some("/\\evil.example".into())), "/");
         assert_eq!(safe_next(Some("https://evil.example/".into())), "/");
         assert_eq!(safe_next(None), "/");
+        assert_eq!(
+            safe_next(Some("/staff/jobs/3?tab=x".into())),
+            "/staff/jobs/3?tab=x"
+        );
+        // Each of these must stay on this site.
+        for hostile in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "\t//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "https:evil.example",
+            "https://evil.example",
+            "http://evil.example",
+            "//evil.example",
+            "///evil.example",
+            "/.//evil.example",
+            "/x/..//evil.example",
+            "javascript:alert(1)",
+            "data:text/html,hi",
+            "https://portico.invalid@evil.example/",
+            "/\u{0}/evil.example",
+        ] {
+            let landed = safe_next(Some(hostile.into()));
+            assert!(
+                landed.starts_with('/') && !landed.starts_with("//"),
+                "{hostile:?} -> {landed:?}"
+            );
+            let url = url::Url::parse("https://portico.invalid/")
+                .and_then(|base| base.join(&landed))
+                .expect("a path");
+            assert_eq!(
+                url.host_str(),
+                Some("portico.invalid"),
+                "{hostile:?} -> {landed:?}"
+            );
+        }
+        // Percent-encoded tab and backslash stay encoded in the path: same origin.
+        assert_eq!(
+            safe_next(Some("/%09/evil.example".into())),
+            "/%09/evil.example"
+        );
+        assert_eq!(
+            safe_next(Some("/%5Cevil.example".into())),
+            "/%5Cevil.example"
+        );
+        assert_eq!(safe_next(Some("/a/../b".into())), "/b");
     }
 }

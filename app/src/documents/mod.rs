@@ -37,10 +37,10 @@ pub async fn job_documents(job_id: i32) -> Result<Vec<DocumentView>, PorticoErro
     use crate::{jobs::access, server, staff::local::Local};
 
     server::answer(async {
-        access::job_for(job_id, access::On::Work).await?;
+        let (actor, _, _) = access::job_for(job_id, access::On::Work).await?;
         let db = server::db()?;
         let here = Local::load(&db).await?;
-        Ok(documents::for_job(&db, job_id, false)
+        Ok(documents::for_job(&db, &actor, job_id)
             .await?
             .into_iter()
             .map(|d| DocumentView {

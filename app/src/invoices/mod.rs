@@ -123,8 +123,10 @@ pub async fn issue_invoice(invoice_id: i32) -> Result<(), PorticoError> {
         let db = server::db()?;
         let settings = company::profile(&db).await?;
         let today = Local::load(&db).await?.today();
+        let storage = server::storage()?;
         invoices::issue(
             &db,
+            Some(&*storage),
             &server::stamp(&actor)?,
             invoice_id,
             today,
@@ -194,8 +196,10 @@ pub async fn credit_invoice(invoice_id: i32) -> Result<(), PorticoError> {
         let db = server::db()?;
         let settings = company::profile(&db).await?;
         let today = Local::load(&db).await?.today();
+        let storage = server::storage()?;
         invoices::credit(
             &db,
+            Some(&*storage),
             &server::stamp(&actor)?,
             invoice_id,
             today,

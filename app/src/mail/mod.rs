@@ -24,11 +24,11 @@ pub async fn outgoing_mail() -> Result<Vec<OutgoingMail>, PorticoError> {
     use crate::server::{accounts, answer, authorize, db};
 
     answer(async {
-        authorize(Action::ViewOutbox).await?;
+        let actor = authorize(Action::ViewOutbox).await?;
         if !accounts()?.demo {
             return Err(PorticoError::NotFound);
         }
-        Ok(portico_domain::mail::latest(&db()?, 50)
+        Ok(portico_domain::mail::outbox_for(&db()?, &actor, 50)
             .await?
             .into_iter()
             .map(|m| OutgoingMail {

@@ -20,7 +20,8 @@ pub struct MessageView {
     pub new: bool,
 }
 
-/// A job's thread; reading it marks it read for this person.
+/// A job's thread, with what is new for this person; reading changes nothing (see
+/// [`mark_thread_read`]).
 #[server(name = JobThread, prefix = "/api", endpoint = "messages/thread")]
 pub async fn job_thread(job_id: i32) -> Result<Vec<MessageView>, PorticoError> {
     use portico_domain::messages;
@@ -45,6 +46,23 @@ pub async fn job_thread(job_id: i32) -> Result<Vec<MessageView>, PorticoError> {
                 new: m.new,
             })
             .collect())
+    })
+    .await
+}
+
+/// Marks a job's thread read up to the newest message the page showed. The page calls it once
+/// the thread is on screen (after hydration), so that no GET changes state.
+#[server(name = MarkThreadRead, prefix = "/api", endpoint = "messages/mark_read")]
+pub async fn mark_thread_read(job_id: i32, up_to: i32) -> Result<(), PorticoError> {
+    use portico_domain::messages;
+
+    use crate::{jobs::access, server};
+
+    server::answer(async {
+        let (actor, _, _) = access::job_for(job_id, access::On::View).await?;
+        let reader = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+        messages::mark_thread_read(&server::db()?, job_id, reader, up_to).await?;
+        Ok(())
     })
     .await
 }
@@ -105,6 +123,18 @@ pub fn MessageThread(job_id: i32, thread: Thread) -> impl IntoView {
     } = thread;
     let error = action_error(post);
     let (draft, set_draft) = signal(String::new());
+    // Once new messages are on screen, say so; effects run in the browser only.
+    let mark_read = ServerAction::<MarkThreadRead>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = thread.get() {
+            if let (true, Some(newest)) = (list.iter().any(|m| m.new), list.last()) {
+                mark_read.dispatch(MarkThreadRead {
+                    job_id,
+                    up_to: newest.id,
+                });
+            }
+        }
+    });
     Effect::new(move |_| {
         if matches!(post.value().get(), Some(Ok(()))) {
             set_draft.set(String::new());

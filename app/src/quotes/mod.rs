@@ -275,7 +275,14 @@ pub async fn send_quote(quote_id: i32) -> Result<(), PorticoError> {
 
     server::answer(async {
         let actor = server::authorize(Action::ManageJobs).await?;
-        quotes::send(&server::db()?, &server::stamp(&actor)?, quote_id).await?;
+        let storage = server::storage()?;
+        quotes::send(
+            &server::db()?,
+            Some(&*storage),
+            &server::stamp(&actor)?,
+            quote_id,
+        )
+        .await?;
         Ok(())
     })
     .await

@@ -77,7 +77,7 @@ pub fn state_of(row: &entity::Model, now: DateTime<Utc>) -> InvitationState {
 pub async fn invite(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
-    invited_by: i32,
+    invited_by: Option<i32>,
     email: &str,
     display_name: &str,
     invitee: Invitee,
@@ -154,7 +154,7 @@ pub async fn invite(
             .await?;
         }
     }
-    issue(db, now, Some(invited_by), &person, company_name, public_url).await
+    issue(db, now, invited_by, &person, company_name, public_url).await
 }
 
 /// Staff-assisted recovery for someone who lost every factor: their password, authenticator,

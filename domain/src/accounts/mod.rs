@@ -3,12 +3,14 @@
 
 pub mod actor;
 pub mod admin;
+pub mod at_rest;
 pub mod contact;
 pub mod invitation;
 pub mod invitations;
 pub mod passkey;
 pub mod passkey_entity;
 pub mod password;
+pub mod password_change;
 pub mod password_credential;
 pub mod password_reset;
 pub mod recovery_code;
@@ -16,6 +18,7 @@ pub mod resets;
 pub mod secrets;
 pub mod session;
 pub mod session_entity;
+pub mod set_up;
 pub mod sign_in;
 pub mod sign_in_throttle;
 pub mod throttle;

@@ -1,7 +1,13 @@
 //! Passwords: the rules a new password must meet, and argon2id hashing that runs off the async
 //! runtime, a bounded number at a time, so a storm of sign-ins cannot stall other requests.
 
-use std::sync::Arc;
+use std::{
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use argon2::{
     password_hash::{
@@ -57,20 +63,58 @@ pub fn check_new_password(password: &str, personal_words: &[&str]) -> Result<(),
 }
 
 /// Hashes and verifies passwords with argon2id (m = 19456 KiB, t = 2, p = 1) on tokio's
-/// blocking pool, at most `permits` at once. Cheap to clone.
+/// blocking pool, at most `permits` at once. The queue in front is bounded too: at most
+/// [`QUEUED_PER_PERMIT`] per permit wait, none longer than [`MAX_WAIT`]; past either the answer
+/// is [`DomainError::Busy`] (503 with Retry-After) at once, so a flood of hashing requests
+/// cannot make everyone else's sign-in wait without end. Cheap to clone.
 #[derive(Clone)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
+    /// Hashing requests running or waiting now.
+    in_line: Arc<AtomicUsize>,
+    max_in_line: usize,
+    max_wait: Duration,
     /// Verified against when the e-mail is unknown, so that answer takes as long as a real one.
     decoy_hash: Arc<str>,
+}
+
+/// Waiting requests allowed per permit (one argon2 hash is about 25 ms on this hardware, so a
+/// full queue drains in well under a second).
+pub const QUEUED_PER_PERMIT: usize = 16;
+/// The longest a request waits for a permit before it is answered "busy".
+pub const MAX_WAIT: Duration = Duration::from_secs(2);
+/// What a "busy" answer asks the client to wait.
+const RETRY_AFTER_SECS: u64 = 2;
+
+/// Takes a request out of the line when it ends, whatever way it ends.
+struct InLine(Arc<AtomicUsize>);
+
+impl Drop for InLine {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl PasswordHasher {
     /// `permits`: how many hashes may run at once; leave a core for everything else.
     pub fn new(permits: usize) -> Result<Self, DomainError> {
+        let permits = permits.max(1);
+        Self::with_queue(permits, permits * QUEUED_PER_PERMIT, MAX_WAIT)
+    }
+
+    /// `max_queued` may wait at most `max_wait` for one of the `permits`.
+    pub fn with_queue(
+        permits: usize,
+        max_queued: usize,
+        max_wait: Duration,
+    ) -> Result<Self, DomainError> {
         let decoy_hash = hash_blocking("portico decoy password, never used")?;
+        let permits = permits.max(1);
         Ok(Self {
-            permits: Arc::new(Semaphore::new(permits.max(1))),
+            permits: Arc::new(Semaphore::new(permits)),
+            in_line: Arc::new(AtomicUsize::new(0)),
+            max_in_line: permits + max_queued,
+            max_wait,
             decoy_hash: decoy_hash.into(),
         })
     }
@@ -98,10 +142,21 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, DomainError> {
-        let _permit = self
-            .permits
-            .acquire()
+        let busy = || DomainError::Busy {
+            retry_after_secs: RETRY_AFTER_SECS,
+        };
+        let place = self.in_line.fetch_add(1, Ordering::SeqCst) + 1;
+        let _in_line = InLine(self.in_line.clone());
+        if place > self.max_in_line {
+            tracing::warn!(
+                in_line = place - 1,
+                "password hashing queue full: answering busy"
+            );
+            return Err(busy());
+        }
+        let _permit = tokio::time::timeout(self.max_wait, self.permits.acquire())
             .await
+            .map_err(|_| busy())?
             .map_err(|e| DomainError::Internal(format!("hasher closed: {e}")))?;
         tokio::task::spawn_blocking(work)
             .await
@@ -170,6 +225,56 @@ mod tests {
         assert_eq!(problem("lantern quarry mosaic velvet"), None);
         // Spaces and any Unicode are accepted; no composition rules.
         assert_eq!(problem("verhuisdoos op de derde verdieping"), None);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_full_queue_answers_busy_at_once_and_recovers() {
+        let hasher = PasswordHasher::with_queue(1, 2, Duration::from_secs(30))
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        let started = std::time::Instant::now();
+        let outcomes: Vec<_> = (0..8)
+            .map(|_| {
+                let hasher = hasher.clone();
+                tokio::spawn(async move { hasher.hash("lantern quarry mosaic velvet").await })
+            })
+            .collect();
+        let mut busy = 0;
+        let mut done = 0;
+        for outcome in outcomes {
+            match outcome.await.unwrap_or_else(|e| unreachable!("{e}")) {
+                Ok(_) => done += 1,
+                Err(DomainError::Busy { retry_after_secs }) => {
+                    assert!(retry_after_secs >= 1);
+                    busy += 1;
+                }
+                Err(other) => unreachable!("{other}"),
+            }
+        }
+        // One running and two waiting; the other five are refused rather than queued.
+        assert_eq!((done, busy), (3, 5));
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert!(
+            hasher.hash("lantern quarry mosaic velvet").await.is_ok(),
+            "the line is free again"
+        );
+
+        // Waiting longer than the limit is "busy" too.
+        let impatient = PasswordHasher::with_queue(1, 10, Duration::from_millis(1))
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        let a = impatient.clone();
+        let b = impatient.clone();
+        let (first, second) = tokio::join!(
+            tokio::spawn(async move { a.hash("lantern quarry mosaic velvet").await }),
+            tokio::spawn(async move { b.hash("lantern quarry mosaic velvet").await })
+        );
+        let results = [
+            first.is_ok_and(|r| r.is_ok()),
+            second.is_ok_and(|r| r.is_ok()),
+        ];
+        assert!(
+            results.contains(&true) && results.contains(&false),
+            "{results:?}"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread")]

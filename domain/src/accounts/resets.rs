@@ -1,50 +1,148 @@
-//! Password reset by e-mail: a link that works once, for one hour, stored as a hash. Using it
+//! Password reset by e-mail: a link that works once, for one hour, stored as a hash; a newer
+//! link revokes the earlier ones, and an account gets at most three reset mails an hour. Using it
 //! still needs the second factor (an authenticator code or a recovery code), and it does not
 //! sign anyone in: afterwards the person signs in as usual.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    sea_query::Expr, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
-    QueryFilter,
+    sea_query::Expr, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
 };
 
 use super::{password_credential, password_reset as entity, secrets, sign_in, user};
-use crate::{mail, DomainError};
+use crate::{
+    audit::{self, AuditAction, AuditEntry, RequestOrigin},
+    mail, DomainError,
+};
 
 pub const VALID_FOR: Duration = Duration::hours(1);
 
-/// Sends a reset link if the address belongs to someone with a password. The caller answers
-/// the same either way, so the form does not reveal who has an account.
-pub async fn request(
-    db: &impl ConnectionTrait,
+/// At most this many reset mails per account in [`CAP_WINDOW`]; more requests are answered
+/// the same but send nothing, so the form cannot be used to flood someone's inbox.
+pub const MAILS_PER_WINDOW: u64 = 3;
+pub const CAP_WINDOW: Duration = Duration::hours(1);
+
+/// What a reset request did; the caller answers the same in every case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetRequest {
+    /// A link was put in the outbox (earlier open links stop working).
+    Sent,
+    /// No account with a password has this address.
+    NoAccount,
+    /// The account had its [`MAILS_PER_WINDOW`] mails already.
+    Capped,
+}
+
+/// Sends a reset link if the address belongs to someone with a password. Known and unknown
+/// addresses cost the same work, so neither the answer nor its timing tells them apart: a token
+/// is made and hashed either way, and either way one transaction writes and commits the audit
+/// row (SQLite's commit, an fsync, is most of the time). A newer link revokes the earlier ones.
+pub async fn request<C>(
+    db: &C,
     now: DateTime<Utc>,
     email: &str,
     company_name: &str,
     public_url: &str,
-) -> Result<bool, DomainError> {
-    let Some(person) = sign_in::find_user_by_email(db, email)
-        .await?
-        .filter(|u| u.disabled_at.is_none())
-    else {
-        return Ok(false);
-    };
-    if password_credential::Entity::find_by_id(person.id)
-        .one(db)
-        .await?
-        .is_none()
-    {
-        return Ok(false);
-    }
+    origin: &RequestOrigin,
+) -> Result<ResetRequest, DomainError>
+where
+    C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
+{
     let token = secrets::random_token()?;
+    let token_hash = secrets::hash_token(&token);
+    let txn = db.begin().await?;
+    let person = sign_in::find_user_by_email(&txn, email)
+        .await?
+        .filter(|u| u.disabled_at.is_none());
+    let has_password = match &person {
+        Some(p) => password_credential::Entity::find_by_id(p.id)
+            .one(&txn)
+            .await?
+            .is_some(),
+        None => false,
+    };
+    let recent = match &person {
+        Some(p) => {
+            entity::Entity::find()
+                .filter(entity::Column::UserId.eq(p.id))
+                .filter(entity::Column::CreatedAt.gt(now - CAP_WINDOW))
+                .count(&txn)
+                .await?
+        }
+        None => 0,
+    };
+    let outcome = match &person {
+        Some(_) if !has_password => ResetRequest::NoAccount,
+        None => ResetRequest::NoAccount,
+        Some(_) if recent >= MAILS_PER_WINDOW => ResetRequest::Capped,
+        Some(_) => ResetRequest::Sent,
+    };
+    let (subject, detail) = match (&person, outcome) {
+        (Some(p), ResetRequest::Sent) => (format!("user:{}", p.id), None),
+        (Some(p), ResetRequest::Capped) => (
+            format!("user:{}", p.id),
+            Some(format!(
+                "no mail: {MAILS_PER_WINDOW} already in the last hour"
+            )),
+        ),
+        _ => (
+            "unknown account".to_owned(),
+            Some("no account with a password has this address".to_owned()),
+        ),
+    };
+    audit::record(
+        &txn,
+        now,
+        AuditEntry {
+            actor_user_id: None,
+            action: AuditAction::PasswordResetRequested,
+            subject,
+            origin,
+            detail,
+        },
+    )
+    .await?;
+    if let (Some(person), ResetRequest::Sent) = (&person, outcome) {
+        send(
+            &txn,
+            now,
+            person,
+            token_hash,
+            &token,
+            company_name,
+            public_url,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(outcome)
+}
+
+async fn send(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    person: &user::Model,
+    token_hash: String,
+    token: &str,
+    company_name: &str,
+    public_url: &str,
+) -> Result<(), DomainError> {
+    // Earlier open links stop working: only the newest mail's link is any good.
+    entity::Entity::update_many()
+        .col_expr(entity::Column::UsedAt, Expr::value(now))
+        .filter(entity::Column::UserId.eq(person.id))
+        .filter(entity::Column::UsedAt.is_null())
+        .exec(txn)
+        .await?;
     entity::ActiveModel {
         user_id: Set(person.id),
-        token_hash: Set(secrets::hash_token(&token)),
+        token_hash: Set(token_hash),
         created_at: Set(now),
         expires_at: Set(now + VALID_FOR),
         used_at: Set(None),
         ..Default::default()
     }
-    .insert(db)
+    .insert(txn)
     .await?;
     let link = format!(
         "{}/reset-password/{token}",
@@ -59,8 +157,8 @@ pub async fn request(
          If this was not you, ignore this e-mail: your password stays as it is.\n",
         name = person.display_name,
     );
-    mail::enqueue(db, now, &person.email, "Reset your password", &body).await?;
-    Ok(true)
+    mail::enqueue(txn, now, &person.email, "Reset your password", &body).await?;
+    Ok(())
 }
 
 /// The person behind an open (unused, unexpired) reset link.

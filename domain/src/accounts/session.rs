@@ -88,6 +88,9 @@ pub mod keys {
     pub const PASSKEY_AUTHENTICATION: &str = "passkey_authentication";
     /// A TOTP secret shown for enrolment, not yet confirmed.
     pub const TOTP_ENROLMENT: &str = "totp_enrolment";
+    /// Unix seconds of the last proof that this is the person (password + code, or a
+    /// passkey): at sign-in, and at "Confirm it's you".
+    pub const PROVEN_AT: &str = "proven_at";
     /// The customer account a contact with several accounts is working in.
     pub const ACTIVE_CUSTOMER: &str = "active_customer";
 }

@@ -11,8 +11,11 @@ use sea_orm::{
 };
 
 use super::{
-    password::PasswordHasher, password_credential, recovery_code, secrets, throttle,
-    totp::TotpSecret, totp_credential, user,
+    at_rest::{self, AtRestKey},
+    password::PasswordHasher,
+    password_credential, recovery_code, secrets, throttle,
+    totp::TotpSecret,
+    totp_credential, user,
 };
 use crate::{
     audit::{self, AuditAction, AuditEntry, RequestOrigin},
@@ -111,7 +114,7 @@ pub async fn check_password(
         return Ok(Err(Refused));
     }
     if !matches {
-        fail(db, now, person.id, origin, "wrong password").await?;
+        record_failure(db, now, person.id, origin, "wrong password").await?;
         return Ok(Err(Refused));
     }
     if !has_second_factor(db, person.id).await? {
@@ -129,30 +132,29 @@ pub async fn check_password(
 /// The second step, for someone whose password was just accepted.
 pub async fn check_second_factor(
     db: &impl ConnectionTrait,
+    key: &AtRestKey,
     now: DateTime<Utc>,
     issuer: &str,
     user_id: i32,
     code: &str,
     origin: &RequestOrigin,
 ) -> Result<Result<SecondFactor, Refused>, DomainError> {
+    // A code sent while the account must wait is not even compared, but it counts: otherwise
+    // a burst of guesses sent at once would cost less than guesses one at a time.
     if throttle::blocked_until(db, user_id, now).await?.is_some() {
-        audit::record(
+        record_failure(
             db,
             now,
-            AuditEntry {
-                actor_user_id: Some(user_id),
-                action: AuditAction::SignInFailed,
-                subject: format!("user:{user_id}"),
-                origin,
-                detail: Some("account locked or slowed down".to_owned()),
-            },
+            user_id,
+            origin,
+            "second factor while locked or slowed down",
         )
         .await?;
         return Ok(Err(Refused));
     }
     let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     let used = if digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()) {
-        use_totp_code(db, now, issuer, user_id, &digits)
+        use_totp_code(db, key, now, issuer, user_id, &digits)
             .await?
             .then_some(SecondFactor::Totp)
     } else {
@@ -161,7 +163,7 @@ pub async fn check_second_factor(
             .then_some(SecondFactor::RecoveryCode)
     };
     let Some(factor) = used else {
-        fail(db, now, user_id, origin, "wrong second factor").await?;
+        record_failure(db, now, user_id, origin, "wrong second factor").await?;
         return Ok(Err(Refused));
     };
     throttle::clear(db, user_id).await?;
@@ -186,6 +188,7 @@ pub async fn check_second_factor(
 /// racing with the same code cannot both win.
 pub async fn use_totp_code(
     db: &impl ConnectionTrait,
+    key: &AtRestKey,
     now: DateTime<Utc>,
     issuer: &str,
     user_id: i32,
@@ -199,7 +202,7 @@ pub async fn use_totp_code(
         return Ok(false);
     };
     let secret = TotpSecret::from_base32(
-        &credential.secret_base32,
+        &key.open(&credential.secret_base32, &totp_context(user_id))?,
         issuer,
         &format!("user {user_id}"),
     )?;
@@ -239,7 +242,9 @@ async fn use_recovery_code(
     Ok(updated.rows_affected == 1)
 }
 
-async fn fail(
+/// Counts a failed attempt against the account (its progressive lockout) and audits it, with
+/// the lock when this failure reaches it.
+pub(crate) async fn record_failure(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
     user_id: i32,
@@ -306,8 +311,51 @@ pub async fn replace_recovery_codes(
     Ok(codes)
 }
 
-/// Stores a confirmed TOTP secret, replacing any earlier one.
+/// The associated data a person's sealed TOTP secret is bound to.
+fn totp_context(user_id: i32) -> String {
+    format!("totp:user:{user_id}")
+}
+
+/// Stores a confirmed TOTP secret, sealed under the at-rest key, replacing any earlier one.
 pub async fn save_totp(
+    db: &impl ConnectionTrait,
+    key: &AtRestKey,
+    now: DateTime<Utc>,
+    user_id: i32,
+    secret_base32: &str,
+    confirmed_step: i64,
+) -> Result<(), DomainError> {
+    let sealed = key.seal(secret_base32, &totp_context(user_id))?;
+    store_totp(db, now, user_id, &sealed, confirmed_step).await
+}
+
+/// Seals every TOTP secret still stored in plain text (rows from before encryption at rest,
+/// and the demo's published secret); returns how many. Run at start-up.
+pub async fn seal_plain_totp_secrets(
+    db: &impl ConnectionTrait,
+    key: &AtRestKey,
+) -> Result<usize, DomainError> {
+    let rows = totp_credential::Entity::find().all(db).await?;
+    let mut sealed = 0;
+    for row in rows
+        .into_iter()
+        .filter(|r| !at_rest::is_sealed(&r.secret_base32))
+    {
+        let value = key.seal(&row.secret_base32, &totp_context(row.user_id))?;
+        totp_credential::Entity::update_many()
+            .col_expr(totp_credential::Column::SecretBase32, Expr::value(value))
+            .filter(totp_credential::Column::UserId.eq(row.user_id))
+            .filter(totp_credential::Column::SecretBase32.eq(row.secret_base32))
+            .exec(db)
+            .await?;
+        sealed += 1;
+    }
+    Ok(sealed)
+}
+
+/// Writes the TOTP row as given (sealed, or the demo's published secret before start-up seals
+/// it).
+pub(crate) async fn store_totp(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
     user_id: i32,

@@ -3,7 +3,10 @@
 //! or staff release it. A successful sign-in clears the count.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{
+    sea_query::{Expr, ExprTrait, OnConflict, Query},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
 
 use super::sign_in_throttle as throttle;
 use crate::DomainError;
@@ -43,25 +46,56 @@ pub async fn blocked_until(
         .filter(|until| *until > now))
 }
 
-/// Counts one more failure and returns the new count.
+/// Counts one more failure and returns the new count. One statement (insert, or add one on
+/// conflict) so that concurrent failures are all counted and two first failures at once do not
+/// collide on the key; the wait then follows the count that this failure made.
 pub async fn record_failure(
     db: &impl ConnectionTrait,
     user_id: i32,
     now: DateTime<Utc>,
 ) -> Result<i32, DomainError> {
-    let existing = throttle::Entity::find_by_id(user_id).one(db).await?;
-    let failures = existing.as_ref().map_or(0, |row| row.failures) + 1;
-    let row = throttle::ActiveModel {
-        user_id: Set(user_id),
-        failures: Set(failures),
-        last_failure_at: Set(now),
-        blocked_until: Set(Some(now + delay_after(failures))),
-    };
-    if existing.is_some() {
-        row.update(db).await?;
-    } else {
-        row.insert(db).await?;
-    }
+    use throttle::Column;
+    let mut count = Query::insert();
+    count
+        .into_table(throttle::Entity)
+        .columns([
+            Column::UserId,
+            Column::Failures,
+            Column::LastFailureAt,
+            Column::BlockedUntil,
+        ])
+        .values([
+            user_id.into(),
+            1.into(),
+            now.into(),
+            Some(now + delay_after(1)).into(),
+        ])
+        .map_err(|e| DomainError::Internal(e.to_string()))?
+        .on_conflict(
+            OnConflict::column(Column::UserId)
+                .value(
+                    Column::Failures,
+                    Expr::col((throttle::Entity, Column::Failures)).add(1),
+                )
+                .value(Column::LastFailureAt, now)
+                .to_owned(),
+        )
+        .returning_col(Column::Failures);
+    let row = db
+        .query_one(&count)
+        .await?
+        .ok_or_else(|| DomainError::Internal("the throttle row is missing".into()))?;
+    let failures = row.try_get::<i32>("", "failures")?;
+    // Only while no later failure has counted: the highest count sets the wait.
+    throttle::Entity::update_many()
+        .col_expr(
+            Column::BlockedUntil,
+            Expr::value(Some(now + delay_after(failures))),
+        )
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::Failures.eq(failures))
+        .exec(db)
+        .await?;
     Ok(failures)
 }
 

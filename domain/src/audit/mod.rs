@@ -25,6 +25,7 @@ pub struct RequestOrigin {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditAction {
     SignedIn,
+    IdentityConfirmed,
     SignInFailed,
     AccountLocked,
     SignedOut,
@@ -73,6 +74,7 @@ impl AuditAction {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::SignedIn => "signed_in",
+            Self::IdentityConfirmed => "identity_confirmed",
             Self::SignInFailed => "sign_in_failed",
             Self::AccountLocked => "account_locked",
             Self::SignedOut => "signed_out",

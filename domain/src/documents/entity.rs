@@ -43,6 +43,12 @@ impl DocumentKind {
         }
     }
 
+    /// Quotes and invoices show prices: they follow the invoice rule (owner and payer
+    /// contacts, office staff; never crew or viewers).
+    pub fn is_money(self) -> bool {
+        matches!(self, Self::Quote | Self::Invoice)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Quote => "Quote",

@@ -4,6 +4,7 @@
 //! disk by default). Each is visible to staff only or to the customer too.
 
 pub mod entity;
+pub mod paperwork;
 
 use std::{path::PathBuf, sync::Arc};
 
@@ -17,6 +18,7 @@ pub use entity::{DocumentKind, Model as Document, Visibility};
 
 use crate::{
     audit::{AuditAction, Stamp},
+    policy::{self, Action, Actor, Decision, DocumentAccess, JobAccess},
     DomainError,
 };
 
@@ -219,17 +221,67 @@ pub async fn find(db: &impl ConnectionTrait, id: i32) -> Result<Document, Domain
         .ok_or(DomainError::NotFound("document"))
 }
 
-/// A job's documents, newest first; `customer_only` leaves out the staff-only ones.
+/// What the policy needs to know of a document.
+fn access<'a>(doc: &Document, job_customer: Option<i32>, crew: &'a [i32]) -> DocumentAccess<'a> {
+    DocumentAccess {
+        customer_id: doc.customer_id.or(job_customer),
+        job: doc
+            .job_id
+            .zip(job_customer)
+            .map(|(_, customer_id)| JobAccess { customer_id, crew }),
+        money: doc.kind.is_money(),
+        shown_to_customer: doc.visibility == Visibility::Customer,
+    }
+}
+
+/// One document, if the policy lets `actor` see it (for a download); otherwise the policy's
+/// refusal, which for a document is always "not found".
+pub async fn find_for(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i32,
+) -> Result<Document, DomainError> {
+    let doc = find(db, id).await?;
+    let (job_customer, crew) = match doc.job_id {
+        Some(job_id) => (
+            Some(crate::jobs::find(db, job_id).await?.customer_id),
+            crate::jobs::crew_of(db, job_id).await?,
+        ),
+        None => (None, Vec::new()),
+    };
+    match policy::can(
+        actor,
+        Action::ViewDocument(access(&doc, job_customer, &crew)),
+    ) {
+        Decision::Allow => Ok(doc),
+        refused => Err(DomainError::Denied(refused)),
+    }
+}
+
+/// A job's documents that `actor` may see, newest first: the same rule as [`find_for`], so a
+/// listing never offers what the download would refuse.
 pub async fn for_job(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     job_id: i32,
-    customer_only: bool,
 ) -> Result<Vec<Document>, DomainError> {
-    let mut query = entity::Entity::find().filter(entity::Column::JobId.eq(job_id));
-    if customer_only {
-        query = query.filter(entity::Column::Visibility.eq("customer"));
-    }
-    Ok(query.order_by_desc(entity::Column::Id).all(db).await?)
+    let job = crate::jobs::find(db, job_id).await?;
+    let crew = crate::jobs::crew_of(db, job_id).await?;
+    let all = entity::Entity::find()
+        .filter(entity::Column::JobId.eq(job_id))
+        .order_by_desc(entity::Column::Id)
+        .all(db)
+        .await?;
+    Ok(all
+        .into_iter()
+        .filter(|doc| {
+            policy::can(
+                actor,
+                Action::ViewDocument(access(doc, Some(job.customer_id), &crew)),
+            )
+            .is_allowed()
+        })
+        .collect())
 }
 
 /// Shows a document to the customer or hides it again.

@@ -68,6 +68,8 @@ pub struct Model {
     pub paid_cents: i64,
     pub created_at: DateTimeUtc,
     pub issued_at: Option<DateTimeUtc>,
+    /// The PDF rendered at issue (a document); what every download serves.
+    pub pdf_document_id: Option<i32>,
 }
 
 impl Model {

@@ -21,6 +21,7 @@ pub use entity::{InvoiceKind, InvoiceStatus, Model as Invoice};
 
 use crate::{
     audit::{AuditAction, Stamp},
+    documents::{paperwork, Storage},
     jobs::{self, JobStatus, Trigger},
     money::{format_euros, price_lines, LineInput, PricedLine, Totals},
     quotes::{self, QuoteStatus},
@@ -202,9 +203,13 @@ where
 }
 
 /// Issues a draft: the next number of this year's series, the issue date and the due date
-/// (`payment_term_days` later). A completed job becomes `invoiced`.
+/// (`payment_term_days` later). A completed job becomes `invoiced`. With `paper`, its PDF is
+/// rendered and kept in the same transaction (frozen: see `documents::paperwork`); the demo
+/// seed, which has no storage, passes none and its first download freezes it.
+#[allow(clippy::too_many_arguments)]
 pub async fn issue<C>(
     db: &C,
+    paper: Option<&dyn Storage>,
     stamp: &Stamp,
     invoice_id: i32,
     today: NaiveDate,
@@ -266,8 +271,36 @@ where
             Some(number),
         )
         .await?;
-    txn.commit().await?;
-    Ok(invoice)
+    let pdf_document_id = commit_frozen(txn, paper, stamp, &invoice).await?;
+    Ok(Invoice {
+        pdf_document_id,
+        ..invoice
+    })
+}
+
+/// Freezes the issued invoice's PDF (when there is storage) as the transaction's last write,
+/// then commits; the kept bytes are removed again if the commit fails. Returns the PDF's
+/// document id.
+async fn commit_frozen<T>(
+    txn: T,
+    paper: Option<&dyn Storage>,
+    stamp: &Stamp,
+    invoice: &Invoice,
+) -> Result<Option<i32>, DomainError>
+where
+    T: ConnectionTrait + sea_orm::TransactionSession,
+{
+    let frozen = match paper {
+        Some(storage) => Some(paperwork::freeze_invoice(&txn, storage, stamp, invoice).await?),
+        None => None,
+    };
+    if let Err(e) = txn.commit().await {
+        if let (Some(storage), Some(document)) = (paper, &frozen) {
+            paperwork::undo(storage, document).await;
+        }
+        return Err(e.into());
+    }
+    Ok(frozen.map(|d| d.id))
 }
 
 /// Records money received. More than is outstanding is refused; when the invoice is paid in
@@ -388,6 +421,7 @@ where
 /// the next number. The invoice becomes `credited`. Returns the credit note.
 pub async fn credit<C>(
     db: &C,
+    paper: Option<&dyn Storage>,
     stamp: &Stamp,
     invoice_id: i32,
     today: NaiveDate,
@@ -472,8 +506,11 @@ where
             Some(format!("{original_number} credited by {number}")),
         )
         .await?;
-    txn.commit().await?;
-    Ok(note)
+    let pdf_document_id = commit_frozen(txn, paper, stamp, &note).await?;
+    Ok(Invoice {
+        pdf_document_id,
+        ..note
+    })
 }
 
 /// Marks issued invoices past their due date as overdue (their jobs too). Returns how many.

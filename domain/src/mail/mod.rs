@@ -8,7 +8,11 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect,
 };
 
-use crate::DomainError;
+use crate::{
+    accounts::{user, StaffRole},
+    policy::Actor,
+    DomainError,
+};
 
 pub use entity::Model as OutboxMail;
 
@@ -35,7 +39,61 @@ pub async fn enqueue(
     .await?)
 }
 
-/// The newest messages first (the demo's "Outgoing mail" page).
+/// What the demo's "Outgoing mail" page shows this person, newest first: admins see every
+/// message; office staff not those to admins (an admin's invitation or reset link would make
+/// them an admin); nobody else sees the outbox.
+pub async fn outbox_for(
+    db: &impl ConnectionTrait,
+    viewer: &Actor,
+    limit: u64,
+) -> Result<Vec<OutboxMail>, DomainError> {
+    use sea_orm::{sea_query::Query, ColumnTrait, QueryFilter};
+    let mut find = entity::Entity::find()
+        .order_by_desc(entity::Column::Id)
+        .limit(limit);
+    match viewer {
+        Actor::Staff {
+            role: StaffRole::Admin,
+            ..
+        } => {}
+        Actor::Staff {
+            role: StaffRole::Office,
+            ..
+        } => {
+            find = find.filter(
+                entity::Column::ToAddress.not_in_subquery(
+                    Query::select()
+                        .column(user::Column::Email)
+                        .from(user::Entity)
+                        .and_where(user::Column::StaffRole.eq(StaffRole::Admin))
+                        .to_owned(),
+                ),
+            );
+        }
+        _ => return Ok(Vec::new()),
+    }
+    Ok(find.all(db).await?)
+}
+
+/// Stands in for a link in a message that has been delivered.
+pub const LINK_REMOVED: &str = "(link removed after delivery)";
+
+/// The body as the outbox keeps it once delivered: every link is replaced, so that the
+/// database holds no usable invitation or reset link (the recipient has the only copy).
+pub fn without_links(body: &str) -> String {
+    body.split_inclusive(char::is_whitespace)
+        .map(|word| {
+            let trimmed = word.trim_end();
+            if trimmed.starts_with("http://") || trimmed.starts_with("https://") {
+                format!("{LINK_REMOVED}{}", &word[trimmed.len()..])
+            } else {
+                word.to_owned()
+            }
+        })
+        .collect()
+}
+
+/// The newest messages first (tests, and the mailer's own checks).
 pub async fn latest(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<OutboxMail>, DomainError> {
     Ok(entity::Entity::find()
         .order_by_desc(entity::Column::Id)
@@ -65,7 +123,9 @@ pub async fn mark_sent(
     mail: OutboxMail,
     now: DateTime<Utc>,
 ) -> Result<(), DomainError> {
+    let body = without_links(&mail.body_text);
     let mut row: entity::ActiveModel = mail.into();
+    row.body_text = Set(body);
     row.sent_at = Set(Some(now));
     row.attempts = Set(row.attempts.as_ref() + 1);
     row.last_error = Set(None);
@@ -89,4 +149,21 @@ pub async fn mark_failed(
     row.next_attempt_at = Set(now + chrono::Duration::minutes(wait_minutes.min(60)));
     row.update(db).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn delivered_mail_keeps_no_link() {
+        let body = "Hello,\n\nSet up here:\n\n    https://portal.example/invitation/abc-DEF_1\n\nor http://x.example/reset-password/zz.\nThanks\n";
+        let kept = super::without_links(body);
+        assert!(
+            !kept.contains("abc-DEF_1") && !kept.contains("zz"),
+            "{kept}"
+        );
+        assert_eq!(
+            kept,
+            "Hello,\n\nSet up here:\n\n    (link removed after delivery)\n\nor (link removed after delivery)\nThanks\n"
+        );
+    }
 }

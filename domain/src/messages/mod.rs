@@ -108,7 +108,29 @@ pub async fn mark_read(
     Ok(())
 }
 
-/// The thread of a job as `reader` sees it, oldest first; marks it read up to the newest.
+/// Marks the thread read up to `up_to`, the newest message the reader's page showed; never
+/// past the job's own messages, so a mark cannot hide messages that come later. Called by a
+/// POST from the page once it is shown: reading (a GET) changes nothing.
+pub async fn mark_thread_read(
+    db: &impl ConnectionTrait,
+    job_id: i32,
+    reader: i32,
+    up_to: i32,
+) -> Result<(), DomainError> {
+    let shown = entity::Entity::find()
+        .filter(entity::Column::JobId.eq(job_id))
+        .filter(entity::Column::Id.lte(up_to))
+        .order_by_desc(entity::Column::Id)
+        .one(db)
+        .await?;
+    if let Some(message) = shown {
+        mark_read(db, job_id, reader, message.id).await?;
+    }
+    Ok(())
+}
+
+/// The thread of a job as `reader` sees it, oldest first, with what is new since their read
+/// mark. Reading does not move the mark (see [`mark_thread_read`]).
 pub async fn read_thread(
     db: &impl ConnectionTrait,
     job_id: i32,
@@ -130,9 +152,6 @@ pub async fn read_thread(
         .filter(user::Column::Id.is_in(ids))
         .all(db)
         .await?;
-    if let Some(newest) = messages.last() {
-        mark_read(db, job_id, reader, newest.id).await?;
-    }
     Ok(messages
         .into_iter()
         .map(|m| {

@@ -57,6 +57,9 @@ pub struct Model {
     pub signed_ip: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub decline_reason: Option<String>,
+    /// The PDF rendered when this version was sent (a document); what every download serves,
+    /// and what an acceptance refers to by its SHA-256.
+    pub pdf_document_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

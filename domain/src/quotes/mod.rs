@@ -170,8 +170,14 @@ where
 }
 
 /// Sends a draft to the customer: it becomes immutable, an earlier sent version is superseded,
-/// and the job becomes `quoted`.
-pub async fn send<C>(db: &C, stamp: &Stamp, quote_id: i32) -> Result<Quote, DomainError>
+/// and the job becomes `quoted`. With `paper`, the version's PDF is rendered and kept in the
+/// same transaction (frozen: see `documents::paperwork`); the demo seed passes none.
+pub async fn send<C>(
+    db: &C,
+    paper: Option<&dyn crate::documents::Storage>,
+    stamp: &Stamp,
+    quote_id: i32,
+) -> Result<Quote, DomainError>
 where
     C: ConnectionTrait + TransactionTrait,
 {
@@ -218,8 +224,22 @@ where
             None,
         )
         .await?;
-    txn.commit().await?;
-    Ok(quote)
+    let frozen = match paper {
+        Some(storage) => {
+            Some(crate::documents::paperwork::freeze_quote(&txn, storage, stamp, &quote).await?)
+        }
+        None => None,
+    };
+    if let Err(e) = txn.commit().await {
+        if let (Some(storage), Some(document)) = (paper, &frozen) {
+            crate::documents::paperwork::undo(storage, document).await;
+        }
+        return Err(e.into());
+    }
+    Ok(Quote {
+        pdf_document_id: frozen.map(|d| d.id),
+        ..quote
+    })
 }
 
 /// The customer accepts a sent quote, typing their name as a signature; the time and address

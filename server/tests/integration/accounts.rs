@@ -51,9 +51,16 @@ async fn person(
         .expect("password");
     let totp = TotpSecret::generate("Portico", email).expect("secret");
     // Enrolled a while ago: the enrolment code's step is long past.
-    sign_in::save_totp(db, now, row.id, &totp.base32(), now.timestamp() / 30 - 100)
-        .await
-        .expect("totp");
+    sign_in::save_totp(
+        db,
+        &support::at_rest_key(),
+        now,
+        row.id,
+        &totp.base32(),
+        now.timestamp() / 30 - 100,
+    )
+    .await
+    .expect("totp");
     let recovery_codes = sign_in::replace_recovery_codes(db, now, row.id)
         .await
         .expect("codes");
@@ -816,6 +823,289 @@ async fn malformed_input_gets_400_not_500() {
             );
             assert_eq!(error_of(&reply), PorticoError::BadRequest);
         }
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn concurrent_wrong_codes_are_all_counted_and_first_failures_do_not_collide() {
+    use portico_domain::{
+        accounts::{sign_in_throttle, throttle},
+        audit::RequestOrigin,
+    };
+    use sea_orm::EntityTrait;
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let clock = start_clock();
+        let ruud = person(db, &clock, "ruud@example.nl", Some(StaffRole::Crew)).await;
+        let now = clock.now();
+
+        // Two first failures at the same moment: no key collision, both counted.
+        let (a, b) = tokio::join!(
+            throttle::record_failure(db, ruud.id, now),
+            throttle::record_failure(db, ruud.id, now)
+        );
+        let mut counts = vec![a.expect("first"), b.expect("second")];
+        counts.sort_unstable();
+        assert_eq!(counts, vec![1, 2], "{label}");
+        throttle::clear(db, ruud.id).await.expect("clear");
+
+        // Forty wrong second factors at once: forty failures.
+        let attempts: Vec<_> = (0..40)
+            .map(|i| {
+                let db = db.clone();
+                let user_id = ruud.id;
+                tokio::spawn(async move {
+                    sign_in::check_second_factor(
+                        &db,
+                        &support::at_rest_key(),
+                        now,
+                        "Portico",
+                        user_id,
+                        &format!("{:06}", 100_000 + i),
+                        &RequestOrigin::default(),
+                    )
+                    .await
+                })
+            })
+            .collect();
+        for attempt in futures_join_all(attempts).await {
+            let outcome = attempt.expect("task").expect("no database error");
+            assert!(outcome.is_err(), "{label}: a wrong code is refused");
+        }
+        let row = sign_in_throttle::Entity::find_by_id(ruud.id)
+            .one(db)
+            .await
+            .expect("throttle")
+            .expect("a row");
+        assert_eq!(row.failures, 40, "{label}");
+        // Databases keep microseconds at most: compare whole seconds.
+        assert_eq!(
+            row.blocked_until.map(|t| t.timestamp()),
+            Some((now + throttle::delay_after(40)).timestamp()),
+            "{label}: locked"
+        );
+        test_db.finish().await;
+    }
+}
+
+/// Awaits every task, in order.
+async fn futures_join_all<T>(
+    tasks: impl IntoIterator<Item = tokio::task::JoinHandle<T>>,
+) -> Vec<Result<T, tokio::task::JoinError>> {
+    let mut out = Vec::new();
+    for task in tasks {
+        out.push(task.await);
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_wrong_current_password_is_throttled_and_audited_like_a_sign_in() {
+    use portico_domain::accounts::{sign_in_throttle, throttle};
+    use sea_orm::EntityTrait;
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let clock = start_clock();
+        let (_site, root) = empty_site();
+        let app = support::app_with(db, &root, Arc::new(clock.clone()), &[]);
+        let karim = person(db, &clock, "karim@example.nl", Some(StaffRole::Crew)).await;
+        let mut browser = Browser::new(&app);
+        sign_in(&mut browser, &karim, &clock).await;
+        let change = |current: &str| {
+            form(&[
+                ("current", current),
+                ("new_password", "orchid ferry lighthouse maple"),
+            ])
+        };
+        for attempt in 1..=3 {
+            let reply = browser
+                .call(
+                    "/api/accounts/change_password",
+                    &change("guess guess guess"),
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+            assert!(
+                matches!(error_of(&reply), PorticoError::Invalid { field, .. } if field == "current"),
+                "{label}: attempt {attempt}"
+            );
+        }
+        let row = sign_in_throttle::Entity::find_by_id(karim.id)
+            .one(db)
+            .await
+            .expect("query")
+            .expect("counted");
+        assert_eq!(row.failures, 3, "{label}: every wrong guess counts");
+        // Even the right password waits out the slow-down, with the same refusal.
+        let reply = browser
+            .call("/api/accounts/change_password", &change(PASSWORD))
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        clock.advance(throttle::delay_after(4) + Duration::seconds(1));
+        let reply = browser
+            .call("/api/accounts/change_password", &change(PASSWORD))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+        assert!(
+            throttle::blocked_until(db, karim.id, clock.now())
+                .await
+                .expect("throttle")
+                .is_none(),
+            "{label}: a success clears the count"
+        );
+        let failures: Vec<_> = audit::latest(db, 50)
+            .await
+            .expect("audit")
+            .into_iter()
+            .filter(|a| a.action == "sign_in_failed")
+            .filter(|a| {
+                a.detail
+                    .as_deref()
+                    .is_some_and(|d| d.contains("password change"))
+            })
+            .collect();
+        assert_eq!(failures.len(), 4, "{label}");
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn parallel_password_changes_from_one_person_are_checked_one_at_a_time() {
+    use portico_domain::accounts::sign_in_throttle;
+    use sea_orm::EntityTrait;
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let clock = start_clock();
+        let (_site, root) = empty_site();
+        let app = support::app_with(db, &root, Arc::new(clock.clone()), &[]);
+        let sanne = person(db, &clock, "sanne@example.nl", None).await;
+        let mut browser = Browser::new(&app);
+        sign_in(&mut browser, &sanne, &clock).await;
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..20 {
+            let mut tab = Browser::new(&app);
+            tab.cookie = browser.cookie.clone();
+            tasks.spawn(async move {
+                tab.call(
+                    "/api/accounts/change_password",
+                    &form(&[
+                        ("current", "a wrong guess at it"),
+                        ("new_password", "orchid ferry lighthouse maple"),
+                    ]),
+                )
+                .await
+                .status
+            });
+        }
+        let mut statuses = Vec::new();
+        while let Some(status) = tasks.join_next().await {
+            statuses.push(status.expect("task"));
+        }
+        let checked = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY)
+            .count();
+        let refused = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+            .count();
+        assert_eq!(checked + refused, 20, "{label}: {statuses:?}");
+        assert!(refused >= 10, "{label}: most wait their turn: {statuses:?}");
+        let failures = sign_in_throttle::Entity::find_by_id(sanne.id)
+            .one(db)
+            .await
+            .expect("query")
+            .map_or(0, |row| row.failures);
+        assert_eq!(
+            usize::try_from(failures).expect("count"),
+            checked,
+            "{label}: every check that ran is counted"
+        );
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn changes_to_sign_in_methods_need_a_recent_proof_not_just_a_session() {
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let clock = start_clock();
+        let (_site, root) = empty_site();
+        let app = support::app_with(db, &root, Arc::new(clock.clone()), &[]);
+        let eva = person(db, &clock, "eva@example.nl", None).await;
+        let mut browser = Browser::new(&app);
+        sign_in(&mut browser, &eva, &clock).await;
+        // Just signed in: that is a proof.
+        let reply = browser
+            .call("/api/accounts/regenerate_recovery_codes", "")
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+
+        // Eleven minutes on, the session still works but is no longer a proof.
+        clock.advance(Duration::minutes(11));
+        let state: portico_app::accounts::reauth::ProofState = serde_json::from_slice(
+            &browser
+                .call("/api/accounts/identity_confirmed", "")
+                .await
+                .body,
+        )
+        .expect("state");
+        assert!(!state.confirmed && state.can_use_password && !state.can_use_passkey);
+        for path in [
+            "/api/accounts/regenerate_recovery_codes",
+            "/api/accounts/totp_enrolment_start",
+            "/api/accounts/passkey_registration_start",
+        ] {
+            let reply = browser.call(path, "").await;
+            assert_eq!(reply.status, StatusCode::FORBIDDEN, "{label}: {path}");
+            assert_eq!(
+                error_of(&reply),
+                PorticoError::ConfirmIdentity,
+                "{label}: {path}"
+            );
+        }
+        let reply = browser
+            .call(
+                "/api/accounts/change_password",
+                &form(&[
+                    ("current", PASSWORD),
+                    ("new_password", "orchid ferry lighthouse maple"),
+                ]),
+            )
+            .await;
+        assert_eq!(
+            error_of(&reply),
+            PorticoError::ConfirmIdentity,
+            "{label}: the current password alone is not enough"
+        );
+
+        // A wrong code does not confirm; the password with the current code does.
+        let confirm = |code: &str| form(&[("password", PASSWORD), ("code", code)]);
+        let reply = browser
+            .call("/api/accounts/confirm_identity", &confirm("000000"))
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        clock.advance(Duration::seconds(31));
+        let reply = browser
+            .call(
+                "/api/accounts/confirm_identity",
+                &confirm(&eva.totp.code_at(clock.now())),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+        let reply = browser
+            .call("/api/accounts/regenerate_recovery_codes", "")
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+        assert!(audit_actions(db)
+            .await
+            .iter()
+            .any(|a| a == "identity_confirmed"));
         test_db.finish().await;
     }
 }

@@ -160,7 +160,7 @@ pub async fn accepted_job(db: &DatabaseConnection, f: &Fixture) -> (i32, i32) {
     )
     .await
     .expect("draft");
-    quotes::send(db, &office, draft.quote.id)
+    quotes::send(db, None, &office, draft.quote.id)
         .await
         .expect("send");
     quotes::accept(db, &stamp(f.contact_id), draft.quote.id, "Sanne de Boer")
@@ -233,14 +233,17 @@ async fn quotes_are_versioned_and_immutable_once_sent() {
             "{label}"
         );
 
-        quotes::send(db, &office, first.quote.id)
+        quotes::send(db, None, &office, first.quote.id)
             .await
             .expect("send");
         assert_eq!(
             jobs::find(db, job.id).await.expect("job").status,
             JobStatus::Quoted
         );
-        assert!(conflict(quotes::send(db, &office, first.quote.id).await).contains("already sent"));
+        assert!(
+            conflict(quotes::send(db, None, &office, first.quote.id).await)
+                .contains("already sent")
+        );
 
         // A change is a new version; sending it supersedes the first.
         let mut changed = draft.clone();
@@ -249,7 +252,7 @@ async fn quotes_are_versioned_and_immutable_once_sent() {
             .await
             .expect("v2");
         assert_eq!(second.quote.version, 2, "{label}");
-        quotes::send(db, &office, second.quote.id)
+        quotes::send(db, None, &office, second.quote.id)
             .await
             .expect("send v2");
         let versions = quotes::for_job(db, job.id).await.expect("versions");
@@ -303,7 +306,7 @@ async fn a_quote_expires_and_a_declined_job_can_be_quoted_again() {
         let quote = quotes::save_draft(db, &office, job.id, draft.clone())
             .await
             .expect("draft");
-        quotes::send(db, &office, quote.quote.id)
+        quotes::send(db, None, &office, quote.quote.id)
             .await
             .expect("send");
         let tomorrow = noon().date_naive().succ_opt().expect("date");
@@ -328,7 +331,7 @@ async fn a_quote_expires_and_a_declined_job_can_be_quoted_again() {
         let again = quotes::save_draft(db, &office, job.id, draft)
             .await
             .expect("v2");
-        quotes::send(db, &office, again.quote.id)
+        quotes::send(db, None, &office, again.quote.id)
             .await
             .expect("send v2");
         quotes::decline(db, &stamp(f.contact_id), again.quote.id, "Too expensive")
@@ -560,7 +563,7 @@ async fn an_invoice_is_issued_paid_in_parts_and_the_job_follows() {
         conflict(invoices::draft_from_quote(db, &office, quote_id).await);
 
         let today = noon().date_naive();
-        let invoice = invoices::issue(db, &office, invoice_id, today, "F", 14)
+        let invoice = invoices::issue(db, None, &office, invoice_id, today, "F", 14)
             .await
             .expect("issue");
         assert_eq!(invoice.number.as_deref(), Some("F2026-00001"), "{label}");
@@ -573,7 +576,7 @@ async fn an_invoice_is_issued_paid_in_parts_and_the_job_follows() {
             jobs::find(db, job_id).await.expect("job").status,
             JobStatus::Invoiced
         );
-        conflict(invoices::issue(db, &office, invoice_id, today, "F", 14).await);
+        conflict(invoices::issue(db, None, &office, invoice_id, today, "F", 14).await);
 
         let with_lines = invoices::with_lines(db, invoice.clone())
             .await
@@ -646,7 +649,7 @@ async fn an_invoice_is_issued_paid_in_parts_and_the_job_follows() {
         conflict(
             invoices::record_payment(db, &office, invoice_id, 1, PaymentMethod::Cash, "").await,
         );
-        conflict(invoices::credit(db, &office, invoice_id, today, "F").await);
+        conflict(invoices::credit(db, None, &office, invoice_id, today, "F").await);
         test_db.finish().await;
     }
 }
@@ -660,7 +663,7 @@ async fn a_credit_note_cancels_an_issued_invoice_and_overdue_invoices_are_marked
         let office = stamp(f.office_id);
         let today = noon().date_naive();
         let (job_id, invoice_id) = completed_job_with_draft(db, &f).await;
-        invoices::issue(db, &office, invoice_id, today, "F", 14)
+        invoices::issue(db, None, &office, invoice_id, today, "F", 14)
             .await
             .expect("issue");
 
@@ -688,7 +691,7 @@ async fn a_credit_note_cancels_an_issued_invoice_and_overdue_invoices_are_marked
             JobStatus::Overdue
         );
 
-        let note = invoices::credit(db, &office, invoice_id, later, "F")
+        let note = invoices::credit(db, None, &office, invoice_id, later, "F")
             .await
             .expect("credit");
         assert_eq!(note.kind, InvoiceKind::CreditNote);
@@ -704,14 +707,14 @@ async fn a_credit_note_cancels_an_issued_invoice_and_overdue_invoices_are_marked
             invoices::find(db, invoice_id).await.expect("inv").status,
             InvoiceStatus::Credited
         );
-        conflict(invoices::credit(db, &office, invoice_id, later, "F").await);
+        conflict(invoices::credit(db, None, &office, invoice_id, later, "F").await);
 
         // A hand-made invoice for the same job gets the next number.
         let extra =
             invoices::draft_by_hand(db, &office, f.customer_id, Some(job_id), lines_of_one())
                 .await
                 .expect("by hand");
-        let extra = invoices::issue(db, &office, extra.id, later, "F", 14)
+        let extra = invoices::issue(db, None, &office, extra.id, later, "F", 14)
             .await
             .expect("issue");
         assert_eq!(extra.number.as_deref(), Some("F2026-00003"), "{label}");
@@ -769,7 +772,7 @@ async fn invoice_numbers_have_no_gaps_under_concurrent_issue() {
             tasks.spawn(async move {
                 // Each attempt retries only on the database's own "busy" answer.
                 loop {
-                    match invoices::issue(&db, &office, id, today, "F", 14).await {
+                    match invoices::issue(&db, None, &office, id, today, "F", 14).await {
                         Ok(invoice) => return invoice.sequence.expect("sequence"),
                         Err(DomainError::Database(e)) if e.to_string().contains("locked") => {
                             tokio::task::yield_now().await
@@ -857,6 +860,19 @@ async fn message_threads_keep_a_read_mark_per_person() {
             thread.iter().all(|m| m.new && !m.mine && !m.from_staff),
             "{label}"
         );
+        assert_eq!(
+            unread(f.office_id).await,
+            vec![(job.id, 2)],
+            "{label}: reading changes nothing"
+        );
+        // Marked read up to what was shown: the first message only, then past the newest.
+        messages::mark_thread_read(db, job.id, f.office_id, thread[0].id)
+            .await
+            .expect("mark");
+        assert_eq!(unread(f.office_id).await, vec![(job.id, 1)], "{label}");
+        messages::mark_thread_read(db, job.id, f.office_id, i32::MAX)
+            .await
+            .expect("mark");
         assert!(unread(f.office_id).await.is_empty());
 
         messages::post(db, &office, job.id, f.office_id, "Yes, 9:00 works.")
@@ -932,6 +948,104 @@ async fn the_business_migration_upgrades_an_accounts_database_with_data() {
             ("", None, None)
         );
         assert!(jobs::timeline(db, 1).await.expect("timeline").is_empty());
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn issued_paperwork_is_frozen_and_served_byte_for_byte() {
+    use portico_domain::documents::{self, paperwork, LocalDisk, Storage};
+    use sha2::Digest;
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let f = fixture(db).await;
+        let office = stamp(f.office_id);
+        let folder = tempfile::tempdir().expect("folder");
+        let storage = LocalDisk::new(folder.path());
+        let (_, invoice_id) = completed_job_with_draft(db, &f).await;
+        let quote_id = invoices::find(db, invoice_id)
+            .await
+            .expect("invoice")
+            .quote_id
+            .expect("quote");
+        let today = noon().date_naive();
+
+        // A draft is a preview: rendered each time, never kept.
+        let draft = invoices::find(db, invoice_id).await.expect("draft");
+        let preview = paperwork::invoice_pdf(db, &storage, &office, &draft)
+            .await
+            .expect("preview");
+        assert_eq!(preview.sha256, None, "{label}");
+
+        let invoice = invoices::issue(db, Some(&storage), &office, invoice_id, today, "F", 14)
+            .await
+            .expect("issue");
+        let document_id = invoice.pdf_document_id.expect("frozen at issue");
+        let document = documents::find(db, document_id).await.expect("document");
+        let stored = storage.get(&document.storage_key).await.expect("bytes");
+        assert_eq!(
+            document.sha256,
+            hex::encode(sha2::Sha256::digest(&stored)),
+            "{label}: the hash of the kept bytes"
+        );
+        assert_eq!(document.kind, documents::DocumentKind::Invoice);
+        assert!(document.file_name.contains("F2026-00001"), "{label}");
+
+        // The company changes its name, then the invoice is credited: its PDF stays the same.
+        let mut settings: company::entity::ActiveModel =
+            company::profile(db).await.expect("company").into();
+        settings.name = Set("Renamed Movers".into());
+        settings.update(db).await.expect("rename");
+        let note = invoices::credit(db, Some(&storage), &office, invoice_id, today, "F")
+            .await
+            .expect("credit note");
+        let note_document = documents::find(db, note.pdf_document_id.expect("frozen note"))
+            .await
+            .expect("note document");
+        assert!(
+            note_document.file_name.starts_with("Credit note"),
+            "{label}"
+        );
+        let later = invoices::find(db, invoice_id).await.expect("invoice");
+        assert_eq!(later.status, InvoiceStatus::Credited);
+        let served = paperwork::invoice_pdf(db, &storage, &office, &later)
+            .await
+            .expect("served");
+        assert_eq!(served.bytes, stored, "{label}: byte for byte");
+        assert_eq!(served.sha256.as_deref(), Some(document.sha256.as_str()));
+        let live = portico_domain::pdf::render(
+            &portico_domain::pdf::invoice_paper(db, &later)
+                .await
+                .expect("paper"),
+        );
+        assert_ne!(
+            live, stored,
+            "{label}: a fresh render would differ (the new name)"
+        );
+
+        // A quote version sent before freezing existed is frozen at its first download.
+        let sent = quotes::find(db, quote_id).await.expect("quote");
+        let quote_file = paperwork::quote_pdf(db, &storage, &office, &sent)
+            .await
+            .expect("quote pdf");
+        let again = paperwork::quote_pdf(
+            db,
+            &storage,
+            &office,
+            &quotes::find(db, quote_id).await.expect("quote"),
+        )
+        .await
+        .expect("quote pdf again");
+        assert_eq!(
+            quote_file.bytes, again.bytes,
+            "{label}: frozen at first download"
+        );
+        assert!(quotes::find(db, quote_id)
+            .await
+            .expect("quote")
+            .pdf_document_id
+            .is_some());
         test_db.finish().await;
     }
 }

@@ -23,7 +23,8 @@ async fn migrations_apply_from_zero_and_are_idempotent() {
             vec![
                 "m20261128_000001_foundation",
                 "m20261128_000002_accounts",
-                "m20261128_000003_business"
+                "m20261128_000003_business",
+                "m20261201_000004_frozen_paperwork"
             ],
             "{label}"
         );
@@ -439,4 +440,54 @@ async fn html_pages_carry_a_nonce_based_content_security_policy() {
     assert_ne!(nonces[0], nonces[1], "a fresh nonce for every response");
     assert!(nonces[0].len() >= 22, "128 bits, base64: {}", nonces[0]);
     test_db.finish().await;
+}
+
+#[tokio::test]
+async fn a_request_body_that_stalls_is_cut_off() {
+    let test_db = support::fresh_sqlite().await;
+    portico_domain::db::migrate(&test_db.db)
+        .await
+        .expect("migrate");
+    let (_site, root) = support::empty_site();
+    let app = support::app_with(
+        &test_db.db,
+        &root,
+        std::sync::Arc::new(portico_domain::clock::SystemClock),
+        &[("PORTICO_BODY_TIMEOUT_SECONDS", "1")],
+    );
+    // The first bytes of a sign-in form, then nothing: a client that holds the request open.
+    let stalled = futures_stalled_body();
+    let request = Request::post("/api/accounts/sign_in_password")
+        .header("host", "localhost:3000")
+        .header("origin", support::ORIGIN)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from_stream(stalled))
+        .expect("request");
+    let started = std::time::Instant::now();
+    let reply = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        support::send(&app, request),
+    )
+    .await
+    .expect("answered, not left hanging");
+    assert!(
+        reply.status.is_client_error(),
+        "a 4xx for a body that never came: {} {}",
+        reply.status,
+        reply.text()
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "cut off after the 1 s pause, took {:?}",
+        started.elapsed()
+    );
+    test_db.finish().await;
+}
+
+/// One chunk, then a stream that never ends.
+fn futures_stalled_body(
+) -> impl futures_util::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Send + 'static {
+    use futures_util::StreamExt;
+    futures_util::stream::once(async { Ok(bytes::Bytes::from_static(b"email=anna%40")) })
+        .chain(futures_util::stream::pending())
 }

@@ -496,6 +496,92 @@ async fn password_reset_needs_the_second_factor_and_signs_nobody_in() {
 }
 
 #[tokio::test]
+async fn a_newer_reset_link_revokes_the_older_and_mails_are_capped_per_account() {
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let clock = ManualClock::new(Utc::now());
+        seeded(db, &clock).await;
+        let (_site, root) = empty_site();
+        let app = support::app_with(db, &root, Arc::new(clock.clone()), &[]);
+        let secret =
+            TotpSecret::from_base32(seed::DEMO_TOTP_SECRET, "demo", "demo").expect("secret");
+        let mails_to = |to: &'static str| async move {
+            portico_domain::mail::latest(db, 100)
+                .await
+                .expect("outbox")
+                .iter()
+                .filter(|m| m.to_address == to)
+                .count()
+        };
+        let mut browser = Browser::new(&app);
+        let ask = |email: &'static str| {
+            let request = support::call(
+                "/api/accounts/request_password_reset",
+                &form(&[("email", email)]),
+            );
+            let app = app.clone();
+            async move { support::send(&app, request).await }
+        };
+        let first = ask("eva@bakkerijmulder.example").await;
+        assert_eq!(first.status, StatusCode::OK);
+        let old = link_in_outbox(db, "eva@bakkerijmulder.example", "reset-password").await;
+        ask("eva@bakkerijmulder.example").await;
+        let new = link_in_outbox(db, "eva@bakkerijmulder.example", "reset-password").await;
+        assert_ne!(old, new);
+        // The first link no longer works.
+        let reply = browser
+            .call(
+                "/api/accounts/reset_password",
+                &form(&[
+                    ("token", &old),
+                    ("code", &secret.code_at(clock.now())),
+                    ("new_password", NEW_PASSWORD),
+                ]),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CONFLICT,
+            "{label}: the older link"
+        );
+
+        // Three mails an hour; the fourth and fifth requests answer the same, send nothing.
+        for _ in 0..3 {
+            let reply = ask("eva@bakkerijmulder.example").await;
+            assert_eq!(
+                (reply.status, reply.text()),
+                (StatusCode::OK, "null".into())
+            );
+        }
+        assert_eq!(mails_to("eva@bakkerijmulder.example").await, 3, "{label}");
+        let unknown = ask("nobody@nowhere.example").await;
+        assert_eq!(
+            (unknown.status, unknown.text()),
+            (StatusCode::OK, "null".into())
+        );
+        // An hour later the account may have a mail again.
+        clock.advance(Duration::minutes(61));
+        ask("eva@bakkerijmulder.example").await;
+        assert_eq!(mails_to("eva@bakkerijmulder.example").await, 4, "{label}");
+
+        // Every request is in the audit log, known or not, capped or not.
+        let requests: Vec<_> = audit::latest(db, 200)
+            .await
+            .expect("audit")
+            .into_iter()
+            .filter(|a| a.action == "password_reset_requested")
+            .collect();
+        assert_eq!(requests.len(), 7, "{label}");
+        assert!(requests.iter().any(|a| a.subject == "unknown account"));
+        assert!(requests
+            .iter()
+            .any(|a| a.detail.as_deref().is_some_and(|d| d.contains("no mail"))));
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn staff_reset_access_for_someone_who_lost_every_factor() {
     for test_db in support::migrated_databases().await {
         let label = test_db.label;
@@ -605,6 +691,8 @@ async fn security_page_changes_password_and_replaces_the_authenticator() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "{label}: the current password is needed"
         );
+        // A wrong current password counts like a failed sign-in: wait out its 1 s.
+        clock.advance(Duration::seconds(2));
         let reply = laptop
             .call(
                 "/api/accounts/change_password",
@@ -753,6 +841,15 @@ async fn mail_is_delivered_over_smtp_and_retried_when_the_server_is_down() {
         let sent = portico_domain::mail::latest(db, 10).await.expect("outbox");
         assert!(sent[0].sent_at.is_some(), "{label}");
         assert_eq!(sent[0].attempts, 2);
+        // Delivered: the outbox keeps no usable link.
+        assert!(
+            !sent[0].body_text.contains("/invitation/abc")
+                && sent[0]
+                    .body_text
+                    .contains(portico_domain::mail::LINK_REMOVED),
+            "{label}: {}",
+            sent[0].body_text
+        );
         // Sent once only.
         assert_eq!(up.deliver_due().await.expect("round"), Delivery::default());
         test_db.finish().await;
@@ -787,6 +884,65 @@ async fn outgoing_mail_page_is_for_office_in_demo_mode_only() {
                 "{label}"
             );
         }
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn office_does_not_see_an_admins_invitation_in_the_outgoing_mail() {
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let clock = ManualClock::new(Utc::now());
+        seeded(db, &clock).await;
+        let (_site, root) = empty_site();
+        let app = support::app_with(
+            db,
+            &root,
+            Arc::new(clock.clone()),
+            &[("PORTICO_DEMO", "true")],
+        );
+        let mut anna = Browser::new(&app);
+        sign_in_demo(&mut anna, "anna@vandijk.example", &clock).await;
+        for (email, role) in [
+            ("nina@vandijk.example", "admin"),
+            ("tom@vandijk.example", "crew"),
+        ] {
+            let reply = anna
+                .call(
+                    "/api/accounts/invite_person",
+                    &form(&[
+                        ("email", email),
+                        ("display_name", "New colleague"),
+                        ("kind", "staff"),
+                        ("role", role),
+                    ]),
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+        }
+        let recipients = |reply: Reply| -> Vec<String> {
+            let mails: Vec<portico_app::mail::OutgoingMail> =
+                serde_json::from_slice(&reply.body).expect("mails");
+            mails.into_iter().map(|m| m.to).collect()
+        };
+        let for_admin = recipients(anna.call("/api/mail/outgoing", "").await);
+        assert!(
+            for_admin.iter().any(|to| to == "nina@vandijk.example"),
+            "{label}"
+        );
+        let mut olga = Browser::new(&app);
+        clock.advance(Duration::seconds(30));
+        sign_in_demo(&mut olga, "olga@vandijk.example", &clock).await;
+        let for_office = recipients(olga.call("/api/mail/outgoing", "").await);
+        assert!(
+            !for_office.iter().any(|to| to == "nina@vandijk.example"),
+            "{label}: office must not read an admin's set-up link: {for_office:?}"
+        );
+        assert!(
+            for_office.iter().any(|to| to == "tom@vandijk.example"),
+            "{label}"
+        );
         test_db.finish().await;
     }
 }
@@ -1045,6 +1201,171 @@ async fn a_reset_link_can_be_confirmed_with_a_passkey_instead_of_a_code() {
             )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{label}");
+        test_db.finish().await;
+    }
+}
+
+/// Log output, kept in memory.
+#[derive(Clone, Default)]
+struct CapturedLog(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CapturedLog {
+    type Writer = CapturedLog;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn invitation_and_reset_tokens_never_reach_the_log() {
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let clock = ManualClock::new(Utc::now());
+        seeded(db, &clock).await;
+        let (_site, root) = empty_site();
+        let app = support::app_with(db, &root, Arc::new(clock.clone()), &[]);
+        let mut office = Browser::new(&app);
+        sign_in_demo(&mut office, "olga@vandijk.example", &clock).await;
+        let reply = invite_contact(&mut office, "mila@deboer.example", 1).await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}");
+        let token = link_in_outbox(db, "mila@deboer.example", "invitation").await;
+
+        let log = CapturedLog::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(log.clone())
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .finish();
+        let guard = tracing::subscriber::set_default(subscriber);
+        let mut visitor = Browser::new(&app);
+        visitor.get(&format!("/invitation/{token}")).await;
+        visitor.get(&format!("/reset-password/{token}")).await;
+        // A cross-origin POST is refused and logged with its path.
+        let mut forged = support::call(&format!("/invitation/{token}"), "");
+        forged
+            .headers_mut()
+            .insert("origin", "https://evil.example".parse().expect("header"));
+        let refused = visitor.send(forged).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{label}");
+        drop(guard);
+
+        let text = String::from_utf8(log.0.lock().expect("log").clone()).expect("utf-8");
+        assert!(
+            text.contains("/invitation/[token]") && text.contains("/reset-password/[token]"),
+            "{label}: the requests are logged: {text}"
+        );
+        assert!(text.contains("cross-origin request refused"), "{label}");
+        assert!(
+            !text.contains(&token),
+            "{label}: a token in the log: {text}"
+        );
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn two_finishes_with_one_link_leave_one_set_of_credentials() {
+    use portico_domain::accounts::{password::PasswordHasher, password_credential, recovery_code};
+    use sea_orm::PaginatorTrait;
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let clock = ManualClock::new(Utc::now());
+        seeded(db, &clock).await;
+        let (_site, root) = empty_site();
+        let app = support::app_with(db, &root, Arc::new(clock.clone()), &[]);
+        let mut office = Browser::new(&app);
+        sign_in_demo(&mut office, "olga@vandijk.example", &clock).await;
+        let reply = invite_contact(&mut office, "mila@deboer.example", 1).await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}");
+        let token = link_in_outbox(db, "mila@deboer.example", "invitation").await;
+
+        // Two browsers with the same link, each with its own password and authenticator.
+        let passwords = [
+            "tulip barge windmill lantern",
+            "orchid ferry lighthouse maple",
+        ];
+        let mut first = Browser::new(&app);
+        let mut second = Browser::new(&app);
+        let mut secrets = Vec::new();
+        for (browser, password) in [(&mut first, passwords[0]), (&mut second, passwords[1])] {
+            let reply = browser
+                .call(
+                    "/api/accounts/invitation_set_password",
+                    &form(&[("token", &token), ("password", password)]),
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+            let enrolment: TotpEnrolment = serde_json::from_slice(&reply.body).expect("enrolment");
+            secrets.push(TotpSecret::from_base32(&enrolment.secret, "x", "y").expect("secret"));
+        }
+        let confirm = |secret: &TotpSecret| {
+            form(&[("token", &token), ("code", &secret.code_at(clock.now()))])
+        };
+        let (form_a, form_b) = (confirm(&secrets[0]), confirm(&secrets[1]));
+        let (a, b) = tokio::join!(
+            first.call("/api/accounts/invitation_confirm_totp", &form_a),
+            second.call("/api/accounts/invitation_confirm_totp", &form_b),
+        );
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::CONFLICT],
+            "{label}: {} / {}",
+            a.text(),
+            b.text()
+        );
+        let winner = usize::from(a.status != StatusCode::OK);
+
+        // What is stored is the winner's, and only theirs.
+        let mila = portico_domain::accounts::sign_in::find_user_by_email(db, "mila@deboer.example")
+            .await
+            .expect("query")
+            .expect("mila");
+        let stored = password_credential::Entity::find_by_id(mila.id)
+            .one(db)
+            .await
+            .expect("query")
+            .expect("a password");
+        let hasher = PasswordHasher::new(1).expect("hasher");
+        assert!(hasher
+            .verify(passwords[winner], &stored.password_hash)
+            .await
+            .expect("verify"));
+        assert!(!hasher
+            .verify(passwords[1 - winner], &stored.password_hash)
+            .await
+            .expect("verify"));
+        let unused = recovery_code::Entity::find()
+            .filter(recovery_code::Column::UserId.eq(mila.id))
+            .count(db)
+            .await
+            .expect("count");
+        assert_eq!(unused, 10, "{label}: one set of recovery codes");
+        let loser_code = secrets[1 - winner].code_at(clock.now() + Duration::seconds(30));
+        let refused = portico_domain::accounts::sign_in::use_totp_code(
+            db,
+            &support::at_rest_key(),
+            clock.now() + Duration::seconds(30),
+            "x",
+            mila.id,
+            &loser_code,
+        )
+        .await
+        .expect("check");
+        assert!(!refused, "{label}: the loser's authenticator does not work");
         test_db.finish().await;
     }
 }

@@ -11,6 +11,7 @@ mod accounts;
 mod admin;
 mod business;
 mod foundation;
+mod installation;
 mod invitations;
 mod passkeys;
 mod startup;

@@ -54,9 +54,16 @@ async fn signed_in_person(
         .await
         .expect("password");
     let totp = TotpSecret::generate("Portico", email).expect("totp");
-    sign_in::save_totp(db, now, person.id, &totp.base32(), 0)
-        .await
-        .expect("save totp");
+    sign_in::save_totp(
+        db,
+        &support::at_rest_key(),
+        now,
+        person.id,
+        &totp.base32(),
+        0,
+    )
+    .await
+    .expect("save totp");
     let reply = browser
         .call(
             "/api/accounts/sign_in_password",
@@ -436,4 +443,73 @@ fn base64_url(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+#[tokio::test]
+async fn anonymous_passkey_starts_are_bounded_per_address_and_expire_in_minutes() {
+    use portico_domain::accounts::session::entity as session_row;
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let clock = ManualClock::new(Utc::now());
+        let (_site, root) = empty_site();
+        let app = support::app_with(db, &root, Arc::new(clock.clone()), &[]);
+        let start = || form(&[("conditional", "true")]);
+
+        let mut visitor = Browser::new(&app);
+        visitor.client = Some("198.51.100.20:5000".parse().expect("addr"));
+        let reply = visitor
+            .call("/api/accounts/passkey_sign_in_start", &start())
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}");
+        let rows = session_row::Entity::find()
+            .filter(session_row::Column::UserId.is_null())
+            .all(db)
+            .await
+            .expect("sessions");
+        assert_eq!(rows.len(), 1, "{label}");
+        assert!(
+            rows[0].expires_at <= clock.now() + chrono::Duration::minutes(10),
+            "{label}: an anonymous session lives minutes, not the idle half hour"
+        );
+
+        // Thirty starts a minute per address; a new browser each time (a fresh session each).
+        let mut refused = None;
+        for n in 2..=31 {
+            let mut scanner = Browser::new(&app);
+            scanner.client = Some("198.51.100.20:5000".parse().expect("addr"));
+            let reply = scanner
+                .call("/api/accounts/passkey_sign_in_start", &start())
+                .await;
+            if reply.status != StatusCode::OK {
+                refused = Some((n, reply));
+                break;
+            }
+        }
+        let (n, reply) = refused.expect("the address is stopped");
+        assert_eq!(n, 31, "{label}");
+        assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS, "{label}");
+        assert!(reply.header("retry-after").is_some(), "{label}");
+        let mut elsewhere = Browser::new(&app);
+        elsewhere.client = Some("203.0.113.5:5000".parse().expect("addr"));
+        assert_eq!(
+            elsewhere
+                .call("/api/accounts/passkey_sign_in_start", &start())
+                .await
+                .status,
+            StatusCode::OK,
+            "{label}: another client is not affected"
+        );
+        let anonymous = session_row::Entity::find()
+            .filter(session_row::Column::UserId.is_null())
+            .all(db)
+            .await
+            .expect("sessions")
+            .len();
+        assert!(
+            anonymous <= 31,
+            "{label}: the refused start made no row ({anonymous})"
+        );
+        test_db.finish().await;
+    }
 }

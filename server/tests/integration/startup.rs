@@ -124,7 +124,124 @@ fn migrate_and_seed_demo_work_from_the_command_line() {
         .expect("runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
-    assert!(stdout.contains("already has data"), "{stdout}");
+    assert!(stdout.contains("already holds the demo"), "{stdout}");
+
+    // The demo's sign-ins are published: outside demo mode this database is not served.
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let child = portico(dir.path(), &[("PORTICO_ADDR", &addr)], &["serve"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("portico starts");
+    let out = exited_within(child, Duration::from_secs(30));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("demo company") && stderr.contains("PORTICO_DEMO=true"),
+        "{stderr}"
+    );
+    assert!(http_get(port, "/healthz").is_none(), "nothing listens");
+
+    // Nor is an admin invited into it from the console.
+    let out = portico(
+        dir.path(),
+        &[],
+        &[
+            "create-admin",
+            "--email",
+            "ilse@kramer.nl",
+            "--name",
+            "Ilse Kramer",
+        ],
+    )
+    .output()
+    .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("demo company"));
+}
+
+/// Waits for a process that should stop by itself; kills it (and fails) if it does not.
+fn exited_within(mut child: Child, limit: Duration) -> Output {
+    let deadline = Instant::now() + limit;
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("portico did not stop by itself within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().expect("output")
+}
+
+#[test]
+fn a_company_is_installed_from_the_console_and_the_demo_is_kept_out() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let public = format!("http://localhost:{port}");
+
+    // A new database served without the demo says how to get the first admin.
+    let mut child = portico(
+        dir.path(),
+        &[("PORTICO_ADDR", &addr), ("PORTICO_PUBLIC_URL", &public)],
+        &["serve"],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("portico starts");
+    wait_healthy(&mut child, port);
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let out = exited_within(child, Duration::from_secs(15));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("Nobody can sign in yet") && stdout.contains("portico create-admin"),
+        "{stdout}"
+    );
+
+    let create = |args: &[&str]| {
+        let mut all = vec!["create-admin"];
+        all.extend_from_slice(args);
+        portico(dir.path(), &[("PORTICO_PUBLIC_URL", &public)], &all)
+            .output()
+            .expect("runs")
+    };
+    let out = create(&["--email", "ilse@kramer.nl", "--name", "Ilse Kramer"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("--company"), "{stderr}");
+
+    let out = create(&[
+        "--email",
+        "ilse@kramer.nl",
+        "--name",
+        "Ilse Kramer",
+        "--company",
+        "Kramer Verhuizingen",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("{public}/invitation/")) && stdout.contains("72 hours"),
+        "{stdout}"
+    );
+
+    // The demo is never added to a real company's database.
+    let out = portico(dir.path(), &[], &["seed-demo"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("Kramer Verhuizingen"), "{stderr}");
 }
 
 fn http_get(port: u16, path: &str) -> Option<String> {

@@ -469,11 +469,12 @@ async fn an_office_runs_a_move_from_new_customer_to_paid_invoice() {
                 .status,
             StatusCode::NOT_FOUND
         );
+        // Crew never see prices: for them an invoice is not there at all.
         assert_eq!(
             crew.get(&format!("/files/invoices/{invoice_id}.pdf"))
                 .await
                 .status,
-            StatusCode::FORBIDDEN
+            StatusCode::NOT_FOUND
         );
         let quote_pdf = pdf_text(
             &office
@@ -1058,4 +1059,138 @@ fn staff_pages_render_on_the_server_without_work_that_loses_its_request_context(
             test_db.finish().await;
         }
     });
+}
+
+#[tokio::test]
+async fn opening_a_job_changes_nothing_and_the_page_marks_the_thread_read_by_post() {
+    use portico_domain::messages;
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let Demo {
+            app,
+            clock,
+            data: _data,
+            _site,
+        } = demo(db, "20").await;
+        let mut sanne = signed_in(&app, "sanne@deboer.example", &clock).await;
+        let reply = sanne
+            .call(
+                "/api/messages/post",
+                &form(&[("job_id", "1"), ("body", "Is the lift booked?")]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
+        let olga_id = user_id(db, "olga@vandijk.example").await;
+        let unread_on_job_1 = || async {
+            messages::unread_from_customers(db, olga_id)
+                .await
+                .expect("unread")
+                .into_iter()
+                .find(|(job, _)| *job == 1)
+                .map_or(0, |(_, n)| n)
+        };
+        assert!(unread_on_job_1().await >= 1, "{label}");
+        let before = unread_on_job_1().await;
+
+        let mut olga = signed_in(&app, "olga@vandijk.example", &clock).await;
+        let page = olga.get("/staff/jobs/1").await;
+        assert_eq!(page.status, StatusCode::OK, "{label}");
+        assert!(page.text().contains("Is the lift booked?"), "{label}");
+        let thread = olga
+            .call("/api/messages/thread", &form(&[("job_id", "1")]))
+            .await;
+        let shown: Vec<portico_app::messages::MessageView> =
+            serde_json::from_slice(&thread.body).expect("thread");
+        assert_eq!(
+            unread_on_job_1().await,
+            before,
+            "{label}: a GET (and reading the thread) marks nothing read"
+        );
+
+        let newest = shown.last().expect("messages").id.to_string();
+        let reply = olga
+            .call(
+                "/api/messages/mark_read",
+                &form(&[("job_id", "1"), ("up_to", &newest)]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{label}");
+        assert_eq!(unread_on_job_1().await, 0, "{label}");
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn papers_with_prices_are_for_owner_payer_and_office_only_in_list_and_download() {
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let Demo {
+            app,
+            clock,
+            data: _data,
+            _site,
+        } = demo(db, "20").await;
+        let mut office = signed_in(&app, "olga@vandijk.example", &clock).await;
+        let pdf = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
+        let mut ids = Vec::new();
+        for kind in ["invoice", "quote", "inventory_list"] {
+            let reply = office
+                .send(upload(
+                    1,
+                    &[("kind", kind), ("visibility", "customer")],
+                    Some((&format!("{kind}.pdf"), &pdf)),
+                ))
+                .await;
+            assert_eq!(
+                reply.status,
+                StatusCode::CREATED,
+                "{label}: {}",
+                reply.text()
+            );
+            ids.push(json(&reply).as_i64().expect("id"));
+        }
+        let (invoice, quote, inventory) = (ids[0], ids[1], ids[2]);
+
+        // Job 1 is the De Boers' (Sanne owner, Joost viewer) with Cees on the crew.
+        let mut sanne = signed_in(&app, "sanne@deboer.example", &clock).await;
+        let mut joost = signed_in(&app, "joost@deboer.example", &clock).await;
+        let mut cees = signed_in(&app, "cees@vandijk.example", &clock).await;
+        for (who, browser, expected) in [
+            ("owner", &mut sanne, [200, 200, 200]),
+            ("viewer", &mut joost, [404, 404, 200]),
+            ("assigned crew", &mut cees, [404, 404, 200]),
+            ("office", &mut office, [200, 200, 200]),
+        ] {
+            for (id, want) in [invoice, quote, inventory].iter().zip(expected) {
+                let got = browser
+                    .get(&format!("/files/documents/{id}"))
+                    .await
+                    .status
+                    .as_u16();
+                assert_eq!(got, want, "{label}: document {id} for the {who}");
+            }
+        }
+        // The crew's list of the job's documents leaves the money papers out.
+        let listed = json(
+            &cees
+                .call("/api/documents/for_job", &form(&[("job_id", "1")]))
+                .await,
+        );
+        let names: Vec<&str> = listed
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter_map(|d| d["file_name"].as_str())
+            .collect();
+        assert!(names.contains(&"inventory_list.pdf"), "{label}: {names:?}");
+        assert!(
+            !names
+                .iter()
+                .any(|n| n.starts_with("invoice") || n.starts_with("quote")),
+            "{label}: crew never see prices: {names:?}"
+        );
+        test_db.finish().await;
+    }
 }

@@ -137,16 +137,28 @@ pub fn state_with(
     clock: SharedClock,
     vars: &[(&str, &str)],
 ) -> AppState {
+    // A fixed at-rest key, so that tests never write a key file into the source tree.
     let config = Config::load_from(
-        [("PORTICO_CONFIG", "/dev/null")]
-            .iter()
-            .chain(vars)
-            .map(|(k, v)| (k.to_string(), v.to_string())),
+        [
+            ("PORTICO_CONFIG", "/dev/null"),
+            ("PORTICO_SECRET_KEY", TEST_SECRET_KEY),
+        ]
+        .iter()
+        .chain(vars)
+        .map(|(k, v)| (k.to_string(), v.to_string())),
     )
     .expect("test configuration");
     let mut options = portico_server::state::leptos_options("127.0.0.1:3000".parse().unwrap());
     options.site_root = site_root.to_string_lossy().as_ref().into();
     portico_server::startup::app_state(&config, options, db.clone(), clock).expect("app state")
+}
+
+/// The at-rest key of the test configuration (32 bytes, base64url).
+pub const TEST_SECRET_KEY: &str = "dGVzdC1vbmx5LWF0LXJlc3Qta2V5LTMyLWJ5dGVzISE";
+
+/// The key the test router seals authenticator secrets with.
+pub fn at_rest_key() -> portico_domain::accounts::at_rest::AtRestKey {
+    portico_domain::accounts::at_rest::AtRestKey::from_base64(TEST_SECRET_KEY).expect("test key")
 }
 
 /// A site root with no compiled assets, for tests that do not fetch `/pkg`.

@@ -1,0 +1,303 @@
+//! Paperwork that cannot change after the fact. An invoice or credit note is rendered to PDF
+//! once, when it is issued, and a quote version once, when it is sent; the bytes are kept as a
+//! document (shown to the customer) with their SHA-256, and every download serves exactly those
+//! bytes. A later change of the company's details, a part payment or a new template never
+//! changes a document the customer already has, and an acceptance can name the bytes it
+//! accepted. Drafts are previews, rendered fresh each time and never kept.
+//!
+//! Rendering runs on the blocking pool, at most [`RENDERING_AT_ONCE`] at a time.
+
+use sea_orm::{
+    sea_query::Expr, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+
+use super::{entity, find, Document, DocumentKind, Storage, Visibility};
+use crate::{
+    audit::{AuditAction, Stamp},
+    invoices::{self, Invoice, InvoiceKind, InvoiceStatus},
+    jobs, pdf,
+    quotes::{self, Quote, QuoteStatus},
+    DomainError,
+};
+
+/// PDFs rendered at the same time; the rest wait their turn.
+pub const RENDERING_AT_ONCE: usize = 2;
+static RENDERING: Semaphore = Semaphore::const_new(RENDERING_AT_ONCE);
+
+/// Renders a paper off the async runtime, bounded like password hashing.
+pub async fn render(paper: pdf::Paper) -> Result<Vec<u8>, DomainError> {
+    let _permit = RENDERING
+        .acquire()
+        .await
+        .map_err(|e| DomainError::Internal(format!("renderer closed: {e}")))?;
+    tokio::task::spawn_blocking(move || pdf::render(&paper))
+        .await
+        .map_err(|e| DomainError::Internal(format!("rendering a PDF: {e}")))
+}
+
+/// What a frozen paper is about.
+struct Frozen {
+    customer_id: i32,
+    job_id: Option<i32>,
+    kind: DocumentKind,
+    file_name: String,
+}
+
+/// Writes the bytes to storage and their document row in `txn`. When the transaction does not
+/// commit, the caller removes the stored bytes again (see [`undo`]).
+async fn keep(
+    txn: &impl ConnectionTrait,
+    storage: &dyn Storage,
+    stamp: &Stamp,
+    frozen: Frozen,
+    bytes: &[u8],
+) -> Result<Document, DomainError> {
+    let key = uuid::Uuid::new_v4().simple().to_string();
+    storage.put(&key, bytes).await?;
+    let row = entity::ActiveModel {
+        customer_id: Set(Some(frozen.customer_id)),
+        job_id: Set(frozen.job_id),
+        kind: Set(frozen.kind),
+        file_name: Set(frozen.file_name),
+        content_type: Set("application/pdf".to_owned()),
+        size_bytes: Set(i64::try_from(bytes.len()).unwrap_or(i64::MAX)),
+        sha256: Set(hex::encode(Sha256::digest(bytes))),
+        storage_key: Set(key.clone()),
+        visibility: Set(Visibility::Customer),
+        uploaded_by: Set(stamp.by),
+        created_at: Set(stamp.at),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await;
+    match row {
+        Ok(document) => {
+            stamp
+                .record(
+                    txn,
+                    AuditAction::DocumentUploaded,
+                    format!("document:{}", document.id),
+                    Some(format!("{} (frozen at issue)", document.file_name)),
+                )
+                .await?;
+            Ok(document)
+        }
+        Err(e) => {
+            let _ = storage.delete(&key).await;
+            Err(e.into())
+        }
+    }
+}
+
+/// Removes the bytes of a document whose transaction did not commit.
+pub(crate) async fn undo(storage: &dyn Storage, document: &Document) {
+    if let Err(e) = storage.delete(&document.storage_key).await {
+        tracing::warn!(error = %e, key = %document.storage_key, "removing an unused frozen PDF");
+    }
+}
+
+/// Freezes an issued invoice or credit note inside the issuing transaction.
+pub(crate) async fn freeze_invoice(
+    txn: &impl ConnectionTrait,
+    storage: &dyn Storage,
+    stamp: &Stamp,
+    invoice: &Invoice,
+) -> Result<Document, DomainError> {
+    let bytes = render(pdf::invoice_paper(txn, invoice).await?).await?;
+    let number = invoice.number.clone().unwrap_or_default();
+    let what = match invoice.kind {
+        InvoiceKind::Invoice => "Invoice",
+        InvoiceKind::CreditNote => "Credit note",
+    };
+    let document = keep(
+        txn,
+        storage,
+        stamp,
+        Frozen {
+            customer_id: invoice.customer_id,
+            job_id: invoice.job_id,
+            kind: DocumentKind::Invoice,
+            file_name: format!("{what} {number}.pdf"),
+        },
+        &bytes,
+    )
+    .await?;
+    let set = invoices::entity::Entity::update_many()
+        .col_expr(
+            invoices::entity::Column::PdfDocumentId,
+            Expr::value(document.id),
+        )
+        .filter(invoices::entity::Column::Id.eq(invoice.id))
+        .filter(invoices::entity::Column::PdfDocumentId.is_null())
+        .exec(txn)
+        .await;
+    match set {
+        Ok(done) if done.rows_affected == 1 => Ok(document),
+        Ok(_) => {
+            undo(storage, &document).await;
+            Err(DomainError::Conflict(
+                "This invoice's PDF was made meanwhile.".into(),
+            ))
+        }
+        Err(e) => {
+            undo(storage, &document).await;
+            Err(e.into())
+        }
+    }
+}
+
+/// Freezes a quote version inside the transaction that sends it.
+pub(crate) async fn freeze_quote(
+    txn: &impl ConnectionTrait,
+    storage: &dyn Storage,
+    stamp: &Stamp,
+    quote: &Quote,
+) -> Result<Document, DomainError> {
+    let bytes = render(pdf::quote_paper(txn, quote).await?).await?;
+    let job = jobs::find(txn, quote.job_id).await?;
+    let document = keep(
+        txn,
+        storage,
+        stamp,
+        Frozen {
+            customer_id: job.customer_id,
+            job_id: Some(job.id),
+            kind: DocumentKind::Quote,
+            file_name: format!("Quote {} v{}.pdf", job.reference, quote.version),
+        },
+        &bytes,
+    )
+    .await?;
+    let set = quotes::entity::Entity::update_many()
+        .col_expr(
+            quotes::entity::Column::PdfDocumentId,
+            Expr::value(document.id),
+        )
+        .filter(quotes::entity::Column::Id.eq(quote.id))
+        .filter(quotes::entity::Column::PdfDocumentId.is_null())
+        .exec(txn)
+        .await;
+    match set {
+        Ok(done) if done.rows_affected == 1 => Ok(document),
+        Ok(_) => {
+            undo(storage, &document).await;
+            Err(DomainError::Conflict(
+                "This quote's PDF was made meanwhile.".into(),
+            ))
+        }
+        Err(e) => {
+            undo(storage, &document).await;
+            Err(e.into())
+        }
+    }
+}
+
+/// A downloaded PDF: its bytes and the name to save it under.
+pub struct PaperFile {
+    pub bytes: Vec<u8>,
+    pub file_name: String,
+    /// SHA-256 of the bytes, hex; none for a draft's preview.
+    pub sha256: Option<String>,
+}
+
+async fn frozen_bytes(
+    db: &impl ConnectionTrait,
+    storage: &dyn Storage,
+    document_id: i32,
+) -> Result<PaperFile, DomainError> {
+    let document = find(db, document_id).await?;
+    Ok(PaperFile {
+        bytes: storage.get(&document.storage_key).await?,
+        file_name: document.file_name,
+        sha256: Some(document.sha256),
+    })
+}
+
+/// The PDF of an invoice: the frozen bytes once issued, a fresh preview while a draft. An
+/// invoice issued before paperwork was frozen is frozen at its first download, once.
+pub async fn invoice_pdf<C>(
+    db: &C,
+    storage: &dyn Storage,
+    stamp: &Stamp,
+    invoice: &Invoice,
+) -> Result<PaperFile, DomainError>
+where
+    C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
+{
+    if let Some(id) = invoice.pdf_document_id {
+        return frozen_bytes(db, storage, id).await;
+    }
+    if invoice.status == InvoiceStatus::Draft {
+        return Ok(PaperFile {
+            bytes: render(pdf::invoice_paper(db, invoice).await?).await?,
+            file_name: format!("draft-{}.pdf", invoice.id),
+            sha256: None,
+        });
+    }
+    let txn = db.begin().await?;
+    match freeze_invoice(&txn, storage, stamp, invoice).await {
+        Ok(document) => {
+            if let Err(e) = txn.commit().await {
+                undo(storage, &document).await;
+                return Err(e.into());
+            }
+            frozen_bytes(db, storage, document.id).await
+        }
+        // Frozen by a download at the same moment: serve that one.
+        Err(DomainError::Conflict(_)) => {
+            drop(txn);
+            let again = invoices::find(db, invoice.id).await?;
+            let id = again
+                .pdf_document_id
+                .ok_or_else(|| DomainError::Internal("the frozen invoice PDF is missing".into()))?;
+            frozen_bytes(db, storage, id).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The PDF of a quote version: the frozen bytes once sent, a fresh preview while a draft. A
+/// version sent before paperwork was frozen is frozen at its first download, once.
+pub async fn quote_pdf<C>(
+    db: &C,
+    storage: &dyn Storage,
+    stamp: &Stamp,
+    quote: &Quote,
+) -> Result<PaperFile, DomainError>
+where
+    C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
+{
+    if let Some(id) = quote.pdf_document_id {
+        return frozen_bytes(db, storage, id).await;
+    }
+    if quote.status == QuoteStatus::Draft {
+        let job = jobs::find(db, quote.job_id).await?;
+        return Ok(PaperFile {
+            bytes: render(pdf::quote_paper(db, quote).await?).await?,
+            file_name: format!("{}-v{}-draft.pdf", job.reference, quote.version),
+            sha256: None,
+        });
+    }
+    let txn = db.begin().await?;
+    match freeze_quote(&txn, storage, stamp, quote).await {
+        Ok(document) => {
+            if let Err(e) = txn.commit().await {
+                undo(storage, &document).await;
+                return Err(e.into());
+            }
+            frozen_bytes(db, storage, document.id).await
+        }
+        Err(DomainError::Conflict(_)) => {
+            drop(txn);
+            let again = quotes::find(db, quote.id).await?;
+            let id = again
+                .pdf_document_id
+                .ok_or_else(|| DomainError::Internal("the frozen quote PDF is missing".into()))?;
+            frozen_bytes(db, storage, id).await
+        }
+        Err(e) => Err(e),
+    }
+}
