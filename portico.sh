@@ -98,26 +98,28 @@ need_cargo_deny() {
 
 # The RustSec advisory database, offline: a git bundle beside the project (this machine reaches
 # only the package registries), cloned into a temporary folder under the name cargo-deny expects.
-ADVISORY_BUNDLE="${PORTICO_ADVISORY_BUNDLE:-$ROOT/../shared/advisory-db/rustsec-advisory-db.bundle}"
+ADVISORY_BUNDLE="${ADVISORY_DB_BUNDLE:-$ROOT/../shared/advisory-db/rustsec-advisory-db.bundle}"
 check_supply_chain() {
   if [ ! -f "$ADVISORY_BUNDLE" ]; then
     if [ "${CI:-}" = true ]; then
       echo "portico.sh: the advisory database bundle is missing: $ADVISORY_BUNDLE" >&2
       exit 1
     fi
-    say "cargo deny: SKIPPED, no advisory database at $ADVISORY_BUNDLE (set PORTICO_ADVISORY_BUNDLE)"
+    say "cargo deny: SKIPPED, no advisory database at $ADVISORY_BUNDLE (set ADVISORY_DB_BUNDLE)"
     return 0
   fi
-  PORTICO_ADVISORY_DBS=$(mktemp -d)
-  export PORTICO_ADVISORY_DBS
-  git -c init.defaultBranch=main clone -q "$ADVISORY_BUNDLE" "$PORTICO_ADVISORY_DBS/advisory-db-3157b0e258782691"
-  say "cargo deny: advisories (database of $(git -C "$PORTICO_ADVISORY_DBS/advisory-db-3157b0e258782691" log -1 --format=%cs)), licences, bans, sources"
+  # Not a PORTICO_ variable: Portico refuses settings it does not know, and the Playwright
+  # server starts from this same environment.
+  local dbs
+  dbs=$(mktemp -d)
+  git -c init.defaultBranch=main clone -q "$ADVISORY_BUNDLE" "$dbs/advisory-db-3157b0e258782691"
+  say "cargo deny: advisories (database of $(git -C "$dbs/advisory-db-3157b0e258782691" log -1 --format=%cs)), licences, bans, sources"
   # cargo deny reads `cargo metadata` offline, which needs every crate of the lock (those of
   # other platforms too) in the local registry cache: fetched from crates.io once.
   cargo fetch --locked --quiet
   local status=0
-  cargo deny --offline --locked check advisories licenses bans sources || status=$?
-  rm -rf "$PORTICO_ADVISORY_DBS"
+  ADVISORY_DBS="$dbs" cargo deny --offline --locked check advisories licenses bans sources || status=$?
+  rm -rf "$dbs"
   [ "$status" = 0 ] || exit "$status"
 }
 

@@ -99,6 +99,27 @@ pub(crate) async fn undo(storage: &dyn Storage, document: &Document) {
     }
 }
 
+/// The kept PDF once the paper's row points at it; when another freeze won the row (or the
+/// update failed), the bytes kept here are removed and the answer is a conflict (or the error).
+async fn claimed(
+    storage: &dyn Storage,
+    document: Document,
+    set: Result<sea_orm::UpdateResult, sea_orm::DbErr>,
+) -> Result<Document, DomainError> {
+    match set {
+        Ok(done) if done.rows_affected == 1 => Ok(document),
+        other => {
+            undo(storage, &document).await;
+            match other {
+                Err(e) => Err(e.into()),
+                Ok(_) => Err(DomainError::Conflict(
+                    "This paper's PDF was made meanwhile.".into(),
+                )),
+            }
+        }
+    }
+}
+
 /// Freezes an issued invoice or credit note inside the issuing transaction.
 pub(crate) async fn freeze_invoice(
     txn: &impl ConnectionTrait,
@@ -134,19 +155,7 @@ pub(crate) async fn freeze_invoice(
         .filter(invoices::entity::Column::PdfDocumentId.is_null())
         .exec(txn)
         .await;
-    match set {
-        Ok(done) if done.rows_affected == 1 => Ok(document),
-        Ok(_) => {
-            undo(storage, &document).await;
-            Err(DomainError::Conflict(
-                "This invoice's PDF was made meanwhile.".into(),
-            ))
-        }
-        Err(e) => {
-            undo(storage, &document).await;
-            Err(e.into())
-        }
-    }
+    claimed(storage, document, set).await
 }
 
 /// Freezes a quote version inside the transaction that sends it.
@@ -180,19 +189,7 @@ pub(crate) async fn freeze_quote(
         .filter(quotes::entity::Column::PdfDocumentId.is_null())
         .exec(txn)
         .await;
-    match set {
-        Ok(done) if done.rows_affected == 1 => Ok(document),
-        Ok(_) => {
-            undo(storage, &document).await;
-            Err(DomainError::Conflict(
-                "This quote's PDF was made meanwhile.".into(),
-            ))
-        }
-        Err(e) => {
-            undo(storage, &document).await;
-            Err(e.into())
-        }
-    }
+    claimed(storage, document, set).await
 }
 
 /// A downloaded PDF: its bytes and the name to save it under.
