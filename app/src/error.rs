@@ -37,6 +37,13 @@ pub enum PorticoError {
     Busy { retry_after_secs: u64 },
     #[error("{0}")]
     Conflict(String),
+    /// Someone else took the same unique value a moment earlier (an e-mail address, a quote
+    /// version): 409, next to `field`.
+    #[error("{message}")]
+    Taken { field: String, message: String },
+    /// A state-changing request that did not come from our own pages.
+    #[error("This request did not come from this site, so it was refused.")]
+    CrossOrigin,
     /// `field` names the form field the message belongs next to.
     #[error("{message}")]
     Invalid { field: String, message: String },
@@ -57,14 +64,24 @@ impl PorticoError {
             | Self::SignInRefused
             | Self::SignInExpired
             | Self::PasskeyRefused => 401,
-            Self::Forbidden | Self::ConfirmIdentity => 403,
+            Self::Forbidden | Self::ConfirmIdentity | Self::CrossOrigin => 403,
             Self::TooManyAttempts { .. } => 429,
             Self::Busy { .. } => 503,
-            Self::Conflict(_) => 409,
+            Self::Conflict(_) | Self::Taken { .. } => 409,
             Self::Invalid { .. } => 422,
             Self::BadRequest => 400,
             Self::Unreachable => 502,
             Self::Internal => 500,
+        }
+    }
+
+    /// How long to wait before trying again, for the `Retry-After` header (429 and 503).
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::TooManyAttempts { retry_after_secs } | Self::Busy { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
         }
     }
 }
@@ -94,6 +111,10 @@ impl From<portico_domain::DomainError> for PorticoError {
                 message,
             },
             portico_domain::DomainError::Conflict(message) => Self::Conflict(message),
+            portico_domain::DomainError::Taken { field, message } => Self::Taken {
+                field: field.to_owned(),
+                message: message.to_owned(),
+            },
             portico_domain::DomainError::Busy { retry_after_secs } => {
                 Self::Busy { retry_after_secs }
             }

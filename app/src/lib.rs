@@ -4,7 +4,6 @@
 //! renders client-side for Trunk (`csr`). Server functions are thin: they find who is asking, ask
 //! the policy, call a `portico_domain` service and map the result to a DTO.
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 // The view types of the larger pages nest deeper than the default 128 allows in release builds.
 #![recursion_limit = "256"]
 
@@ -27,6 +26,7 @@ pub mod security;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod staff;
+pub mod states;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -94,7 +94,7 @@ pub fn App() -> impl IntoView {
                     />
                     <Route
                         path=(StaticSegment("invitation"), ParamSegment("token"))
-                        view=accounts::invitations::InvitationPage
+                        view=accounts::set_up::InvitationPage
                         ssr=SsrMode::Async
                     />
                     <Route
@@ -162,5 +162,21 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </layout::Layout>
         </Router>
+    }
+}
+
+#[cfg(test)]
+mod layering {
+    /// The app crate reaches the database only through `portico_domain`'s services: without
+    /// sea-orm or sqlx among its dependencies, a query in a server function does not compile.
+    #[test]
+    fn the_app_crate_has_no_database_dependency() {
+        let manifest = include_str!("../Cargo.toml");
+        for crate_name in ["sea-orm", "sea_orm", "sqlx"] {
+            assert!(
+                !manifest.contains(crate_name),
+                "app/Cargo.toml names {crate_name}"
+            );
+        }
     }
 }

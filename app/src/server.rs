@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use leptos::prelude::use_context;
-use leptos_axum::ResponseOptions;
 use portico_domain::{
     accounts::{actor::actor_for, passkey::Passkeys, password::PasswordHasher, session::keys},
     audit::RequestOrigin,
@@ -276,33 +275,4 @@ pub fn permit(actor: &Actor, action: Action<'_>) -> Result<(), PorticoError> {
         Decision::Forbidden => Err(PorticoError::Forbidden),
         Decision::NotFound => Err(PorticoError::NotFound),
     }
-}
-
-/// Runs a server function's body and, when it is called over HTTP, answers a failure with the
-/// error's status (404, 422, …) rather than server_fn's blanket 500. During server-side rendering
-/// the same function runs inside the page's response, whose status the page decides.
-pub async fn answer<T>(
-    body: impl std::future::Future<Output = Result<T, PorticoError>>,
-) -> Result<T, PorticoError> {
-    let result = body.await;
-    if let Err(error) = &result {
-        let over_http = use_context::<http::request::Parts>()
-            .is_some_and(|parts| parts.uri.path().starts_with("/api/"));
-        if over_http {
-            if let (Some(response), Ok(status)) = (
-                use_context::<ResponseOptions>(),
-                http::StatusCode::from_u16(error.status()),
-            ) {
-                response.set_status(status);
-                if let PorticoError::TooManyAttempts { retry_after_secs }
-                | PorticoError::Busy { retry_after_secs } = error
-                {
-                    if let Ok(value) = http::HeaderValue::from_str(&retry_after_secs.to_string()) {
-                        response.insert_header(http::header::RETRY_AFTER, value);
-                    }
-                }
-            }
-        }
-    }
-    result
 }

@@ -11,6 +11,9 @@
 //! Run with `cargo bench -p portico-domain --bench hashing_queue` (release profile);
 //! `SECONDS=n` sets the length of each flood (default 8).
 
+// Benchmarks state what they expect with expect/panic, like tests (see [workspace.lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::{
     sync::{
         atomic::{AtomicBool, AtomicUsize, Ordering},

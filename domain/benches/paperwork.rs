@@ -2,6 +2,9 @@
 //! counter) on a SQLite file, one after another and eight at a time. Run with
 //! `cargo bench -p portico-domain --bench paperwork`; prints medians and 99th percentiles.
 
+// Benchmarks state what they expect with expect/panic, like tests (see [workspace.lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::time::{Duration, Instant};
 
 use chrono::Utc;

@@ -2,6 +2,9 @@
 //! every password sign-in pays. Run with `cargo bench -p portico-domain --bench password_verify`
 //! (release profile); prints the median and the 99th percentile.
 
+// Benchmarks state what they expect with expect/panic, like tests (see [workspace.lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::time::{Duration, Instant};
 
 use portico_domain::accounts::password::PasswordHasher;

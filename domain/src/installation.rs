@@ -14,7 +14,7 @@ use crate::{
         invitations::{self, Invitee, SentInvitation},
         user, StaffRole,
     },
-    audit::{self, AuditAction, AuditEntry, RequestOrigin},
+    audit::{RequestOrigin, Stamp},
     company, seed, DomainError,
 };
 
@@ -91,10 +91,17 @@ where
             name.to_owned()
         }
     };
-    let sent = invitations::invite(
-        &txn,
+    let stamp = Stamp::new(
         now,
         None,
+        RequestOrigin {
+            ip: None,
+            user_agent: Some("portico create-admin (operator console)".to_owned()),
+        },
+    );
+    let sent = invitations::invite(
+        &txn,
+        &stamp,
         email,
         display_name,
         Invitee::Staff {
@@ -102,21 +109,6 @@ where
         },
         &company_name,
         public_url,
-    )
-    .await?;
-    audit::record(
-        &txn,
-        now,
-        AuditEntry {
-            actor_user_id: None,
-            action: AuditAction::InvitationSent,
-            subject: format!("user:{}", sent.user_id),
-            origin: &RequestOrigin {
-                ip: None,
-                user_agent: Some("portico create-admin (operator console)".to_owned()),
-            },
-            detail: Some(format!("invitation {} as admin", sent.invitation_id)),
-        },
     )
     .await?;
     txn.commit().await?;

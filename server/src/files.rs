@@ -4,55 +4,28 @@
 
 use axum::{
     body::Body,
-    extract::{Multipart, Path, State},
+    extract::{multipart::Field, Multipart, Path, State},
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Extension, Json,
 };
-use portico_app::{server::actor_of, PorticoError};
+use portico_app::{
+    server::{actor_of, permit},
+    PorticoError,
+};
 use portico_domain::{
     audit::{AuditAction, RequestOrigin, Stamp},
-    documents::{self, paperwork, DocumentKind, Upload, Visibility},
-    invoices::{self, InvoiceStatus},
+    documents::{
+        self, paperwork,
+        staging::{self, StagedFile, Staging},
+        Content, DocumentKind, Storage, Upload, Visibility,
+    },
     jobs,
-    policy::{self, Action, Actor, Decision, DocumentAccess},
-    quotes::{self, QuoteStatus},
+    policy::{Action, Actor},
 };
 use tower_sessions::Session;
 
-use crate::AppState;
-
-/// An error as a JSON body with its status, the same shape server functions answer with.
-pub struct Refusal(PorticoError);
-
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(self.0)).into_response()
-    }
-}
-
-impl From<PorticoError> for Refusal {
-    fn from(error: PorticoError) -> Self {
-        Self(error)
-    }
-}
-
-impl From<portico_domain::DomainError> for Refusal {
-    fn from(error: portico_domain::DomainError) -> Self {
-        Self(error.into())
-    }
-}
-
-fn decide(decision: Decision) -> Result<(), Refusal> {
-    match decision {
-        Decision::Allow => Ok(()),
-        Decision::Unauthenticated => Err(PorticoError::Unauthenticated.into()),
-        Decision::Forbidden => Err(PorticoError::Forbidden.into()),
-        Decision::NotFound => Err(PorticoError::NotFound.into()),
-    }
-}
+use crate::{errors::Refusal, AppState};
 
 async fn who(state: &AppState, session: &Session) -> Result<Actor, Refusal> {
     let actor = actor_of(session, &state.accounts, &state.db).await?;
@@ -130,29 +103,8 @@ pub async fn invoice_pdf(
 ) -> Result<Response, Refusal> {
     let id = id_of(&file, ".pdf")?;
     let actor = who(&state, &session).await?;
-    let invoice = invoices::find(&state.db, id).await?;
-    decide(policy::can(
-        &actor,
-        Action::ViewDocument(DocumentAccess {
-            customer_id: Some(invoice.customer_id),
-            job: None,
-            money: true,
-            shown_to_customer: invoice.status != InvoiceStatus::Draft,
-        }),
-    ))?;
     let stamp = stamp(&state, &actor, &origin);
-    let file = paperwork::invoice_pdf(&state.db, &*state.documents, &stamp, &invoice).await?;
-    stamp
-        .record(
-            &state.db,
-            AuditAction::DocumentDownloaded,
-            format!("invoice:{id}"),
-            Some(file.sha256.map_or_else(
-                || "pdf (draft preview)".into(),
-                |h| format!("pdf sha256 {h}"),
-            )),
-        )
-        .await?;
+    let file = paperwork::invoice_pdf_for(&state.db, &*state.documents, &actor, &stamp, id).await?;
     Ok(attachment(file.bytes, "application/pdf", &file.file_name))
 }
 
@@ -166,30 +118,8 @@ pub async fn quote_pdf(
 ) -> Result<Response, Refusal> {
     let id = id_of(&file, ".pdf")?;
     let actor = who(&state, &session).await?;
-    let quote = quotes::find(&state.db, id).await?;
-    let job = jobs::find(&state.db, quote.job_id).await?;
-    decide(policy::can(
-        &actor,
-        Action::ViewDocument(DocumentAccess {
-            customer_id: Some(job.customer_id),
-            job: None,
-            money: true,
-            shown_to_customer: quote.status != QuoteStatus::Draft,
-        }),
-    ))?;
     let stamp = stamp(&state, &actor, &origin);
-    let file = paperwork::quote_pdf(&state.db, &*state.documents, &stamp, &quote).await?;
-    stamp
-        .record(
-            &state.db,
-            AuditAction::DocumentDownloaded,
-            format!("quote:{id}"),
-            Some(file.sha256.map_or_else(
-                || "pdf (draft preview)".into(),
-                |h| format!("pdf sha256 {h}"),
-            )),
-        )
-        .await?;
+    let file = paperwork::quote_pdf_for(&state.db, &*state.documents, &actor, &stamp, id).await?;
     Ok(attachment(file.bytes, "application/pdf", &file.file_name))
 }
 
@@ -230,7 +160,7 @@ pub async fn upload(
         .parse()
         .map_err(|_| Refusal(PorticoError::NotFound))?;
     let actor = who(&state, &session).await?;
-    decide(policy::can(&actor, Action::ManageJobs))?;
+    permit(&actor, Action::ManageJobs)?;
     let job = jobs::find(&state.db, job_id).await?;
     let invalid = |field: &str, message: &str| {
         Refusal(PorticoError::Invalid {
@@ -240,7 +170,7 @@ pub async fn upload(
     };
     let mut kind = DocumentKind::Other;
     let mut visibility = Visibility::Staff;
-    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut file: Option<(String, StagedFile)> = None;
     loop {
         let field = match form.next_field().await {
             Ok(Some(field)) => field,
@@ -278,25 +208,15 @@ pub async fn upload(
             }
             "file" => {
                 let name = field.file_name().unwrap_or("document").to_owned();
-                let bytes = field.bytes().await.map_err(|error| {
-                    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        invalid(
-                            "file",
-                            &format!(
-                                "The file is larger than {} MB.",
-                                state.upload_limit / (1024 * 1024)
-                            ),
-                        )
-                    } else {
-                        Refusal(PorticoError::BadRequest)
-                    }
-                })?;
-                file = Some((name, bytes.to_vec()));
+                file = Some((
+                    name,
+                    stage(state.documents.as_ref(), field, state.upload_limit).await?,
+                ));
             }
             _ => {}
         }
     }
-    let Some((file_name, bytes)) = file else {
+    let Some((file_name, staged)) = file else {
         return Err(invalid("file", "Choose a file to upload."));
     };
     let document = documents::upload(
@@ -309,7 +229,7 @@ pub async fn upload(
             kind,
             visibility,
             file_name,
-            bytes,
+            content: Content::Staged(staged),
         },
         state.upload_limit,
     )
@@ -317,11 +237,33 @@ pub async fn upload(
     Ok((StatusCode::CREATED, Json(document.id)).into_response())
 }
 
-/// The first file field of a multipart form: its name and bytes.
+/// Streams a file field to a staged file on disk, chunk by chunk, up to `limit` bytes: an
+/// upload is never held in memory whole.
+async fn stage(
+    storage: &dyn Storage,
+    mut field: Field<'_>,
+    limit: usize,
+) -> Result<StagedFile, Refusal> {
+    let mut staging = Staging::begin(storage, limit).await?;
+    loop {
+        match field.chunk().await {
+            Ok(Some(chunk)) => staging.write(&chunk).await?,
+            Ok(None) => break,
+            Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(staging::too_large(limit).into())
+            }
+            Err(_) => return Err(PorticoError::BadRequest.into()),
+        }
+    }
+    Ok(staging.finish().await?)
+}
+
+/// The first file field of a multipart form: its name and the staged file.
 async fn file_field(
+    storage: &dyn Storage,
     form: &mut Multipart,
-    limit_mb: usize,
-) -> Result<Option<(String, Vec<u8>)>, Refusal> {
+    limit: usize,
+) -> Result<Option<(String, StagedFile)>, Refusal> {
     while let Some(field) = form
         .next_field()
         .await
@@ -329,17 +271,7 @@ async fn file_field(
     {
         if field.name() == Some("file") {
             let name = field.file_name().unwrap_or("logo").to_owned();
-            let bytes = field.bytes().await.map_err(|error| {
-                if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    Refusal(PorticoError::Invalid {
-                        field: "file".into(),
-                        message: format!("The file is larger than {limit_mb} MB."),
-                    })
-                } else {
-                    Refusal(PorticoError::BadRequest)
-                }
-            })?;
-            return Ok(Some((name, bytes.to_vec())));
+            return Ok(Some((name, stage(storage, field, limit).await?)));
         }
     }
     Ok(None)
@@ -353,8 +285,14 @@ pub async fn upload_logo(
     mut form: Multipart,
 ) -> Result<Response, Refusal> {
     let actor = who(&state, &session).await?;
-    decide(policy::can(&actor, Action::ManageCompany))?;
-    let Some((name, bytes)) = file_field(&mut form, 1).await? else {
+    permit(&actor, Action::ManageCompany)?;
+    let Some((name, staged)) = file_field(
+        state.documents.as_ref(),
+        &mut form,
+        portico_domain::company::LOGO_LIMIT,
+    )
+    .await?
+    else {
         return Err(Refusal(PorticoError::Invalid {
             field: "file".into(),
             message: "Choose a picture.".into(),
@@ -365,7 +303,7 @@ pub async fn upload_logo(
         state.documents.as_ref(),
         &stamp(&state, &actor, &origin),
         &name,
-        bytes,
+        Content::Staged(staged),
     )
     .await?;
     Ok(StatusCode::CREATED.into_response())

@@ -6,11 +6,10 @@ use std::net::{IpAddr, SocketAddr};
 use ipnet::IpNet;
 
 use axum::{
-    body::Body,
     extract::{ConnectInfo, Request, State},
-    http::{header, HeaderValue, Method, StatusCode},
+    http::{header, Method},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use portico_app::PorticoError;
 use portico_domain::audit::RequestOrigin;
@@ -134,38 +133,7 @@ pub async fn same_origin_only(
         sec_fetch_site = ?headers.get("sec-fetch-site"),
         "cross-origin request refused"
     );
-    let mut response = (
-        StatusCode::FORBIDDEN,
-        Body::from("This request did not come from this site, so it was refused."),
-    )
-        .into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    response
-}
-
-/// Server functions whose arguments could not be read (a missing field, malformed JSON) are
-/// answered by server_fn before Portico's code runs, always with 500. The body is still our
-/// typed error (`"BadRequest"`); this gives such answers the error's own status, so malformed
-/// input gets a 4xx and a 500 means a fault on our side.
-pub async fn api_error_status(request: Request, next: Next) -> Response {
-    let is_api = request.uri().path().starts_with("/api/");
-    let response = next.run(request).await;
-    if !is_api || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    if let Ok(error) = serde_json::from_slice::<PorticoError>(&bytes) {
-        if let Ok(status) = StatusCode::from_u16(error.status()) {
-            parts.status = status;
-        }
-    }
-    Response::from_parts(parts, Body::from(bytes))
+    crate::errors::respond(PorticoError::CrossOrigin)
 }
 
 #[cfg(test)]

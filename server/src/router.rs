@@ -27,7 +27,7 @@ use tower_http::{
 };
 use tracing::{Level, Span};
 
-use crate::{files, health, requests, sessions, AppState};
+use crate::{errors, files, health, requests, sessions, AppState};
 
 /// Where the compiled assets are.
 pub fn pkg_dir(options: &leptos::config::LeptosOptions) -> PathBuf {
@@ -124,7 +124,7 @@ pub fn router(state: AppState) -> Router {
             context, shell,
         ))
         .layer(session_layer)
-        .layer(axum::middleware::from_fn(requests::api_error_status))
+        .layer(axum::middleware::from_fn(errors::server_fn_status))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             requests::same_origin_only,

@@ -10,8 +10,7 @@ use crate::PorticoError;
 pub struct CustomerAccountView {
     pub customer_id: i32,
     pub name: String,
-    /// "owner", "payer" or "viewer".
-    pub scope: String,
+    pub scope: crate::states::Scope,
     pub active: bool,
 }
 
@@ -42,30 +41,27 @@ pub async fn active_customer(
 pub async fn my_customer_accounts() -> Result<Vec<CustomerAccountView>, PorticoError> {
     use portico_domain::policy::{Action, Actor};
 
-    use crate::server::{answer, authorize, db};
+    use crate::server::{authorize, db};
 
-    answer(async {
-        let actor = authorize(Action::ManageOwnAccount).await?;
-        let active = active_customer(&actor).await?;
-        let Actor::Contact { memberships, .. } = &actor else {
-            return Ok(Vec::new());
-        };
-        let ids: Vec<i32> = memberships.iter().map(|m| m.customer_id).collect();
-        let customers = portico_domain::customers::find_many(&db()?, &ids).await?;
-        Ok(memberships
-            .iter()
-            .filter_map(|m| {
-                let customer = customers.iter().find(|c| c.id == m.customer_id)?;
-                Some(CustomerAccountView {
-                    customer_id: m.customer_id,
-                    name: customer.name.clone(),
-                    scope: format!("{:?}", m.scope).to_lowercase(),
-                    active: active == Some(m.customer_id),
-                })
+    let actor = authorize(Action::ManageOwnAccount).await?;
+    let active = active_customer(&actor).await?;
+    let Actor::Contact { memberships, .. } = &actor else {
+        return Ok(Vec::new());
+    };
+    let ids: Vec<i32> = memberships.iter().map(|m| m.customer_id).collect();
+    let customers = portico_domain::customers::find_many(&db()?, &ids).await?;
+    Ok(memberships
+        .iter()
+        .filter_map(|m| {
+            let customer = customers.iter().find(|c| c.id == m.customer_id)?;
+            Some(CustomerAccountView {
+                customer_id: m.customer_id,
+                name: customer.name.clone(),
+                scope: m.scope.into(),
+                active: active == Some(m.customer_id),
             })
-            .collect())
-    })
-    .await
+        })
+        .collect())
 }
 
 /// Switches to another of the person's customer accounts; any other id is "not found".
@@ -76,22 +72,19 @@ pub async fn switch_customer_account(customer_id: i32) -> Result<(), PorticoErro
         policy::{Action, Actor},
     };
 
-    use crate::server::{answer, authorize, session, session_error};
+    use crate::server::{authorize, session, session_error};
 
-    answer(async {
-        let actor = authorize(Action::ViewCustomer { customer_id }).await?;
-        if !matches!(actor, Actor::Contact { .. }) {
-            return Err(PorticoError::Conflict(
-                "Only a customer's contacts switch accounts.".to_owned(),
-            ));
-        }
-        session()?
-            .insert(keys::ACTIVE_CUSTOMER, customer_id)
-            .await
-            .map_err(session_error)?;
-        Ok(())
-    })
-    .await
+    let actor = authorize(Action::ViewCustomer { customer_id }).await?;
+    if !matches!(actor, Actor::Contact { .. }) {
+        return Err(PorticoError::Conflict(
+            "Only a customer's contacts switch accounts.".to_owned(),
+        ));
+    }
+    session()?
+        .insert(keys::ACTIVE_CUSTOMER, customer_id)
+        .await
+        .map_err(session_error)?;
+    Ok(())
 }
 
 /// The security page's list of the person's customer accounts, with a switch.
@@ -112,7 +105,7 @@ pub fn CustomerAccounts() -> impl IntoView {
                                         <div>
                                             <p class="item__title">{a.name.clone()}
                                                 {a.active.then(|| view! { <span class="badge">"Current"</span> })}</p>
-                                            <p class="item__meta">{a.scope.clone()}</p>
+                                            <p class="item__meta">{a.scope.label()}</p>
                                         </div>
                                         {(!a.active).then(|| view! {
                                             <ActionForm action=switch>

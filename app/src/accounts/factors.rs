@@ -115,61 +115,34 @@ pub(crate) async fn check_enrolment(
 /// Where the person's factors stand.
 #[server(name = MyFactors, prefix = "/api", endpoint = "accounts/my_factors")]
 pub async fn my_factors() -> Result<FactorOverview, PorticoError> {
-    use portico_domain::{
-        accounts::{password_credential, recovery_code, totp_credential},
-        policy::Action,
-    };
-    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    use portico_domain::{accounts::factors, policy::Action};
 
-    use crate::server::{answer, authorize, db};
+    use crate::server::{authorize, db};
 
-    answer(async {
-        let actor = authorize(Action::ManageOwnAccount).await?;
-        let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
-        let db = db()?;
-        let db_err = portico_domain::DomainError::from;
-        Ok(FactorOverview {
-            has_password: password_credential::Entity::find_by_id(user_id)
-                .one(&db)
-                .await
-                .map_err(db_err)?
-                .is_some(),
-            has_totp: totp_credential::Entity::find_by_id(user_id)
-                .one(&db)
-                .await
-                .map_err(db_err)?
-                .is_some_and(|t| t.confirmed_at.is_some()),
-            recovery_codes_left: recovery_code::Entity::find()
-                .filter(recovery_code::Column::UserId.eq(user_id))
-                .filter(recovery_code::Column::UsedAt.is_null())
-                .count(&db)
-                .await
-                .map_err(db_err)?,
-        })
+    let actor = authorize(Action::ManageOwnAccount).await?;
+    let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+    let overview = factors::overview(&db()?, user_id).await?;
+    Ok(FactorOverview {
+        has_password: overview.has_password,
+        has_totp: overview.has_totp,
+        recovery_codes_left: overview.recovery_codes_left,
     })
-    .await
 }
 
 /// Starts enrolling (or replacing) the authenticator app.
 #[server(name = TotpEnrolmentStart, prefix = "/api", endpoint = "accounts/totp_enrolment_start")]
 pub async fn totp_enrolment_start() -> Result<TotpEnrolment, PorticoError> {
-    use portico_domain::{accounts::user, policy::Action};
-    use sea_orm::EntityTrait;
+    use portico_domain::{accounts::admin, policy::Action};
 
-    use crate::server::{answer, authorize, db};
+    use crate::server::{authorize, db};
 
-    answer(async {
-        let actor = authorize(Action::ManageOwnAccount).await?;
-        let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
-        super::reauth::require_recent_proof().await?;
-        let person = user::Entity::find_by_id(user_id)
-            .one(&db()?)
-            .await
-            .map_err(portico_domain::DomainError::from)?
-            .ok_or(PorticoError::Unauthenticated)?;
-        new_enrolment(user_id, &person.email).await
-    })
-    .await
+    let actor = authorize(Action::ManageOwnAccount).await?;
+    let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+    super::reauth::require_recent_proof().await?;
+    let person = admin::person(&db()?, user_id)
+        .await
+        .map_err(|_| PorticoError::Unauthenticated)?;
+    new_enrolment(user_id, &person.email).await
 }
 
 /// Confirms the new authenticator with a code; it replaces the old one. Returns new recovery
@@ -177,87 +150,44 @@ pub async fn totp_enrolment_start() -> Result<TotpEnrolment, PorticoError> {
 #[server(name = TotpEnrolmentConfirm, prefix = "/api", endpoint = "accounts/totp_enrolment_confirm")]
 pub async fn totp_enrolment_confirm(code: String) -> Result<Vec<String>, PorticoError> {
     use portico_domain::{
-        accounts::{session::keys, sign_in},
-        audit::{self, AuditAction, AuditEntry},
+        accounts::{factors, session::keys},
         policy::Action,
     };
-    use sea_orm::TransactionTrait;
 
-    use crate::server::{accounts, answer, authorize, db, request_origin, session, session_error};
+    use crate::server::{accounts, authorize, db, session, session_error, stamp};
 
-    answer(async {
-        let actor = authorize(Action::ManageOwnAccount).await?;
-        let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
-        super::reauth::require_recent_proof().await?;
-        let (secret, step) = check_enrolment(user_id, &code).await?;
-        let accounts = accounts()?;
-        let now = accounts.clock.now();
-        let db = db()?;
-        let db_err = portico_domain::DomainError::from;
-        let txn = db.begin().await.map_err(db_err)?;
-        sign_in::save_totp(&txn, &accounts.at_rest, now, user_id, &secret, step).await?;
-        let codes = sign_in::replace_recovery_codes(&txn, now, user_id).await?;
-        let origin = request_origin();
-        for action in [
-            AuditAction::TotpEnrolled,
-            AuditAction::RecoveryCodesGenerated,
-        ] {
-            audit::record(
-                &txn,
-                now,
-                AuditEntry {
-                    actor_user_id: Some(user_id),
-                    action,
-                    subject: format!("user:{user_id}"),
-                    origin: &origin,
-                    detail: None,
-                },
-            )
-            .await?;
-        }
-        txn.commit().await.map_err(db_err)?;
-        let _ = session()?
-            .remove_value(keys::TOTP_ENROLMENT)
-            .await
-            .map_err(session_error)?;
-        Ok(codes)
-    })
-    .await
+    let actor = authorize(Action::ManageOwnAccount).await?;
+    let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+    super::reauth::require_recent_proof().await?;
+    let (secret, step) = check_enrolment(user_id, &code).await?;
+    let codes = factors::enrol_authenticator(
+        &db()?,
+        &accounts()?.at_rest,
+        &stamp(&actor)?,
+        user_id,
+        &secret,
+        step,
+    )
+    .await?;
+    let _ = session()?
+        .remove_value(keys::TOTP_ENROLMENT)
+        .await
+        .map_err(session_error)?;
+    Ok(codes)
 }
 
 /// Replaces the recovery codes with ten new ones (the old ones stop working).
 #[server(name = RegenerateRecoveryCodes, prefix = "/api", endpoint = "accounts/regenerate_recovery_codes")]
 pub async fn regenerate_recovery_codes() -> Result<Vec<String>, PorticoError> {
-    use portico_domain::{
-        accounts::sign_in,
-        audit::{self, AuditAction, AuditEntry},
-        policy::Action,
-    };
+    use portico_domain::{accounts::factors, policy::Action};
 
-    use crate::server::{accounts, answer, authorize, db, request_origin};
+    use crate::server::{authorize, db, stamp};
 
-    answer(async {
-        let actor = authorize(Action::ManageOwnAccount).await?;
-        let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
-        super::reauth::require_recent_proof().await?;
-        let now = accounts()?.clock.now();
-        let db = db()?;
-        let codes = sign_in::replace_recovery_codes(&db, now, user_id).await?;
-        audit::record(
-            &db,
-            now,
-            AuditEntry {
-                actor_user_id: Some(user_id),
-                action: AuditAction::RecoveryCodesGenerated,
-                subject: format!("user:{user_id}"),
-                origin: &request_origin(),
-                detail: None,
-            },
-        )
-        .await?;
-        Ok(codes)
-    })
-    .await
+    let actor = authorize(Action::ManageOwnAccount).await?;
+    let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+    super::reauth::require_recent_proof().await?;
+    let codes = factors::regenerate_recovery_codes(&db()?, &stamp(&actor)?, user_id).await?;
+    Ok(codes)
 }
 
 /// Changes the password; the current one is required (when there is one). Other sessions
@@ -276,44 +206,41 @@ pub async fn change_password(
         policy::Action,
     };
 
-    use crate::server::{accounts, answer, authorize, db, request_origin};
+    use crate::server::{accounts, authorize, db, request_origin};
 
-    answer(async {
-        let actor = authorize(Action::ManageOwnAccount).await?;
-        let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
-        super::reauth::require_recent_proof().await?;
-        let accounts = accounts()?;
-        let origin = request_origin();
-        super::sign_in::check_address_limit(&accounts, &origin)?;
-        let _one_at_a_time = accounts.one_check_for(user_id)?;
-        let keep = if end_other_sessions.is_some_and(|v| !v.is_empty() && v != "false") {
-            crate::server::session()?
-                .id()
-                .map(|id| session::storage_key(&id.to_string()))
-        } else {
-            None
-        };
-        Ok(password_change::change(
-            &db()?,
-            &accounts.hasher,
-            accounts.clock.now(),
-            PasswordChange {
-                user_id,
-                current: &current,
-                new_password: &new_password,
-                end_others_except: keep.as_deref(),
-            },
-            &origin,
-        )
-        .await?)
-    })
-    .await
+    let actor = authorize(Action::ManageOwnAccount).await?;
+    let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+    super::reauth::require_recent_proof().await?;
+    let accounts = accounts()?;
+    let origin = request_origin();
+    super::sign_in::check_address_limit(&accounts, &origin)?;
+    let _one_at_a_time = accounts.one_check_for(user_id)?;
+    let keep = if end_other_sessions.is_some_and(|v| !v.is_empty() && v != "false") {
+        crate::server::session()?
+            .id()
+            .map(|id| session::storage_key(&id.to_string()))
+    } else {
+        None
+    };
+    Ok(password_change::change(
+        &db()?,
+        &accounts.hasher,
+        accounts.clock.now(),
+        PasswordChange {
+            user_id,
+            current: &current,
+            new_password: &new_password,
+            end_others_except: keep.as_deref(),
+        },
+        &origin,
+    )
+    .await?)
 }
 
 /// The security page's section on the password, the authenticator app and recovery codes.
 #[component]
 pub fn FactorsSection() -> impl IntoView {
-    use super::invitations::{RecoveryCodes, TotpSetup};
+    use super::set_up::{RecoveryCodes, TotpSetup};
 
     let change = ServerAction::<ChangePassword>::new();
     let regenerate = ServerAction::<RegenerateRecoveryCodes>::new();

@@ -10,18 +10,43 @@ pub mod passkeys;
 pub mod reauth;
 pub mod reset;
 pub mod security;
+pub mod set_up;
 pub mod sign_in;
 
 use serde::{Deserialize, Serialize};
 
 /// What kind of person is signed in, as the pages need it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
     Office,
     Crew,
     /// A customer's contact.
     Customer,
+}
+
+impl Role {
+    /// A member of staff by their role; no staff role is a customer's contact.
+    #[cfg(feature = "ssr")]
+    pub fn of(staff_role: Option<portico_domain::accounts::StaffRole>) -> Self {
+        use portico_domain::accounts::StaffRole;
+        match staff_role {
+            Some(StaffRole::Admin) => Self::Admin,
+            Some(StaffRole::Office) => Self::Office,
+            Some(StaffRole::Crew) => Self::Crew,
+            None => Self::Customer,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Office => "office",
+            Self::Crew => "crew",
+            Self::Customer => "customer",
+        }
+    }
 }
 
 /// The signed-in person, for the header and the pages.

@@ -42,20 +42,17 @@ pub async fn passkey_sign_in_start(
 ) -> Result<RequestChallengeResponse, PorticoError> {
     use portico_domain::accounts::session::keys;
 
-    use crate::server::{accounts, answer, session, session_error};
+    use crate::server::{accounts, session, session_error};
 
-    answer(async {
-        let accounts = accounts()?;
-        // Each start keeps a challenge in a (short-lived) session row: bounded per address.
-        super::sign_in::check_address_limit(&accounts, &crate::server::request_origin())?;
-        let (challenge, state) = accounts.passkeys.start_sign_in(conditional)?;
-        session()?
-            .insert(keys::PASSKEY_AUTHENTICATION, state)
-            .await
-            .map_err(session_error)?;
-        Ok(challenge)
-    })
-    .await
+    let accounts = accounts()?;
+    // Each start keeps a challenge in a (short-lived) session row: bounded per address.
+    super::sign_in::check_address_limit(&accounts, &crate::server::request_origin())?;
+    let (challenge, state) = accounts.passkeys.start_sign_in(conditional)?;
+    session()?
+        .insert(keys::PASSKEY_AUTHENTICATION, state)
+        .await
+        .map_err(session_error)?;
+    Ok(challenge)
 }
 
 /// Finishes a passkey sign-in: on success the session gets a new id and the person is in.
@@ -66,111 +63,60 @@ pub async fn passkey_sign_in_start(
     input = server_fn::codec::Json
 )]
 pub async fn passkey_sign_in_finish(credential: PublicKeyCredential) -> Result<(), PorticoError> {
-    use portico_domain::{
-        accounts::{passkey::PasskeyRefusal, session::keys},
-        audit::{self, AuditAction, AuditEntry},
-    };
+    use portico_domain::{accounts::session::keys, audit::Stamp};
     use webauthn_rs::prelude::DiscoverableAuthentication;
 
     use super::sign_in::{begin_signed_in_session, check_address_limit};
-    use crate::server::{accounts, answer, db, request_origin, session, session_error};
+    use crate::server::{accounts, db, request_origin, session, session_error};
 
-    answer(async {
-        let accounts = accounts()?;
-        let origin = request_origin();
-        check_address_limit(&accounts, &origin)?;
-        let session = session()?;
-        // Single use: taken out of the session before it is checked.
-        let state = session
-            .remove::<DiscoverableAuthentication>(keys::PASSKEY_AUTHENTICATION)
-            .await
-            .map_err(session_error)?
-            .ok_or(PorticoError::SignInExpired)?;
-        let now = accounts.clock.now();
-        let db = db()?;
-        match accounts
-            .passkeys
-            .finish_sign_in(&db, now, &credential, state)
-            .await?
-        {
-            Ok(user_id) => {
-                begin_signed_in_session(&session, user_id, now, &origin).await?;
-                audit::record(
-                    &db,
-                    now,
-                    AuditEntry {
-                        actor_user_id: Some(user_id),
-                        action: AuditAction::SignedIn,
-                        subject: format!("user:{user_id}"),
-                        origin: &origin,
-                        detail: Some("passkey".to_owned()),
-                    },
-                )
-                .await?;
-                Ok(())
-            }
-            Err(refusal) => {
-                let detail = match &refusal {
-                    PasskeyRefusal::CounterRegression => {
-                        "passkey signature counter went backwards (possibly a cloned key)"
-                            .to_owned()
-                    }
-                    PasskeyRefusal::UnknownCredential => "passkey not registered here".to_owned(),
-                    PasskeyRefusal::AlreadyRegistered => "passkey already registered".to_owned(),
-                    PasskeyRefusal::NotVerified(e) => format!("passkey not verified: {e}"),
-                };
-                tracing::info!(%detail, "passkey sign-in refused");
-                audit::record(
-                    &db,
-                    now,
-                    AuditEntry {
-                        actor_user_id: None,
-                        action: AuditAction::SignInFailed,
-                        subject: "passkey".to_owned(),
-                        origin: &origin,
-                        detail: Some(detail),
-                    },
-                )
-                .await?;
-                Err(PorticoError::PasskeyRefused)
-            }
-        }
-    })
-    .await
+    let accounts = accounts()?;
+    let origin = request_origin();
+    check_address_limit(&accounts, &origin)?;
+    let session = session()?;
+    // Single use: taken out of the session before it is checked.
+    let state = session
+        .remove::<DiscoverableAuthentication>(keys::PASSKEY_AUTHENTICATION)
+        .await
+        .map_err(session_error)?
+        .ok_or(PorticoError::SignInExpired)?;
+    let now = accounts.clock.now();
+    let stamp = Stamp::new(now, None, origin.clone());
+    match accounts
+        .passkeys
+        .sign_in(&db()?, &stamp, &credential, state)
+        .await?
+    {
+        Ok(user_id) => begin_signed_in_session(&session, user_id, now, &origin).await,
+        Err(_) => Err(PorticoError::PasskeyRefused),
+    }
 }
 
 /// Starts adding a passkey to the signed-in person's account.
 #[server(name = PasskeyRegistrationStart, prefix = "/api", endpoint = "accounts/passkey_registration_start")]
 pub async fn passkey_registration_start() -> Result<CreationChallengeResponse, PorticoError> {
     use portico_domain::{
-        accounts::{session::keys, user},
+        accounts::{admin, session::keys},
         policy::Action,
     };
-    use sea_orm::EntityTrait;
 
-    use crate::server::{accounts, answer, authorize, db, session, session_error};
+    use crate::server::{accounts, authorize, db, session, session_error};
 
-    answer(async {
-        let actor = authorize(Action::ManageOwnAccount).await?;
-        let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
-        super::reauth::require_recent_proof().await?;
-        let db = db()?;
-        let person = user::Entity::find_by_id(user_id)
-            .one(&db)
-            .await
-            .map_err(portico_domain::DomainError::from)?
-            .ok_or(PorticoError::Unauthenticated)?;
-        let (challenge, state) = accounts()?
-            .passkeys
-            .start_registration(&db, &person)
-            .await?;
-        session()?
-            .insert(keys::PASSKEY_REGISTRATION, (user_id, state))
-            .await
-            .map_err(session_error)?;
-        Ok(challenge)
-    })
-    .await
+    let actor = authorize(Action::ManageOwnAccount).await?;
+    let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+    super::reauth::require_recent_proof().await?;
+    let db = db()?;
+    let person = admin::person(&db, user_id)
+        .await
+        .map_err(|_| PorticoError::Unauthenticated)?;
+    let (challenge, state) = accounts()?
+        .passkeys
+        .start_registration(&db, &person)
+        .await?;
+    session()?
+        .insert(keys::PASSKEY_REGISTRATION, (user_id, state))
+        .await
+        .map_err(session_error)?;
+    Ok(challenge)
 }
 
 /// Finishes adding a passkey, under the name the person chose.
@@ -186,62 +132,47 @@ pub async fn passkey_registration_finish(
 ) -> Result<PasskeyView, PorticoError> {
     use portico_domain::{
         accounts::{passkey::PasskeyRefusal, session::keys},
-        audit::{self, AuditAction, AuditEntry},
         policy::Action,
     };
     use webauthn_rs::prelude::PasskeyRegistration;
 
-    use crate::server::{accounts, answer, authorize, db, request_origin, session, session_error};
+    use crate::server::{accounts, authorize, db, session, session_error, stamp};
 
-    answer(async {
-        let actor = authorize(Action::ManageOwnAccount).await?;
-        let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
-        super::reauth::require_recent_proof().await?;
-        let (for_user, state) = session()?
-            .remove::<(i32, PasskeyRegistration)>(keys::PASSKEY_REGISTRATION)
-            .await
-            .map_err(session_error)?
-            .filter(|(for_user, _)| *for_user == user_id)
-            .ok_or_else(|| {
-                PorticoError::Conflict("That step has expired. Please start it again.".to_owned())
-            })?;
-        let accounts = accounts()?;
-        let now = accounts.clock.now();
-        let db = db()?;
-        let added = accounts
-            .passkeys
-            .finish_registration(&db, now, for_user, &name, &credential, &state)
-            .await?;
-        match added {
-            Ok(passkey) => {
-                audit::record(
-                    &db,
-                    now,
-                    AuditEntry {
-                        actor_user_id: Some(user_id),
-                        action: AuditAction::PasskeyAdded,
-                        subject: format!("user:{user_id}"),
-                        origin: &request_origin(),
-                        detail: Some(format!("passkey {}", passkey.id)),
-                    },
-                )
-                .await?;
-                Ok(passkey.into())
-            }
-            Err(PasskeyRefusal::AlreadyRegistered) => Err(PorticoError::Conflict(
-                "This passkey is already registered.".to_owned(),
-            )),
-            Err(refusal) => {
-                tracing::info!(?refusal, "passkey registration refused");
-                Err(PorticoError::Invalid {
-                    field: "passkey".to_owned(),
-                    message: "Your device's answer could not be verified. Please try again."
-                        .to_owned(),
-                })
-            }
+    let actor = authorize(Action::ManageOwnAccount).await?;
+    let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+    super::reauth::require_recent_proof().await?;
+    let (for_user, state) = session()?
+        .remove::<(i32, PasskeyRegistration)>(keys::PASSKEY_REGISTRATION)
+        .await
+        .map_err(session_error)?
+        .filter(|(for_user, _)| *for_user == user_id)
+        .ok_or_else(|| {
+            PorticoError::Conflict("That step has expired. Please start it again.".to_owned())
+        })?;
+    let added = accounts()?
+        .passkeys
+        .add(
+            &db()?,
+            &stamp(&actor)?,
+            for_user,
+            &name,
+            &credential,
+            &state,
+        )
+        .await?;
+    match added {
+        Ok(passkey) => Ok(passkey.into()),
+        Err(PasskeyRefusal::AlreadyRegistered) => Err(PorticoError::Conflict(
+            "This passkey is already registered.".to_owned(),
+        )),
+        Err(refusal) => {
+            tracing::info!(?refusal, "passkey registration refused");
+            Err(PorticoError::Invalid {
+                field: "passkey".to_owned(),
+                message: "Your device's answer could not be verified. Please try again.".to_owned(),
+            })
         }
-    })
-    .await
+    }
 }
 
 /// The signed-in person's passkeys.
@@ -249,82 +180,39 @@ pub async fn passkey_registration_finish(
 pub async fn my_passkeys() -> Result<Vec<PasskeyView>, PorticoError> {
     use portico_domain::{accounts::passkey, policy::Action};
 
-    use crate::server::{answer, authorize, db};
+    use crate::server::{authorize, db};
 
-    answer(async {
-        let actor = authorize(Action::ManageOwnAccount).await?;
-        let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
-        Ok(passkey::list(&db()?, user_id)
-            .await?
-            .into_iter()
-            .map(PasskeyView::from)
-            .collect())
-    })
-    .await
+    let actor = authorize(Action::ManageOwnAccount).await?;
+    let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+    Ok(passkey::list(&db()?, user_id)
+        .await?
+        .into_iter()
+        .map(PasskeyView::from)
+        .collect())
 }
 
 #[server(name = RenamePasskey, prefix = "/api", endpoint = "accounts/rename_passkey")]
 pub async fn rename_passkey(id: i32, name: String) -> Result<(), PorticoError> {
-    use portico_domain::{
-        accounts::passkey,
-        audit::{self, AuditAction, AuditEntry},
-        policy::Action,
-    };
+    use portico_domain::{accounts::passkey, policy::Action};
 
-    use crate::server::{accounts, answer, authorize, db, request_origin};
+    use crate::server::{authorize, db, stamp};
 
-    answer(async {
-        let actor = authorize(Action::ManageOwnAccount).await?;
-        let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
-        let db = db()?;
-        passkey::rename(&db, user_id, id, &name).await?;
-        audit::record(
-            &db,
-            accounts()?.clock.now(),
-            AuditEntry {
-                actor_user_id: Some(user_id),
-                action: AuditAction::PasskeyRenamed,
-                subject: format!("user:{user_id}"),
-                origin: &request_origin(),
-                detail: Some(format!("passkey {id}")),
-            },
-        )
-        .await?;
-        Ok(())
-    })
-    .await
+    let actor = authorize(Action::ManageOwnAccount).await?;
+    let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+    passkey::rename(&db()?, &stamp(&actor)?, user_id, id, &name).await?;
+    Ok(())
 }
 
 #[server(name = RemovePasskey, prefix = "/api", endpoint = "accounts/remove_passkey")]
 pub async fn remove_passkey(id: i32) -> Result<(), PorticoError> {
-    use portico_domain::{
-        accounts::passkey,
-        audit::{self, AuditAction, AuditEntry},
-        policy::Action,
-    };
+    use portico_domain::{accounts::passkey, policy::Action};
 
-    use crate::server::{accounts, answer, authorize, db, request_origin};
+    use crate::server::{authorize, db, stamp};
 
-    answer(async {
-        let actor = authorize(Action::ManageOwnAccount).await?;
-        let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
-        let db = db()?;
-        passkey::remove(&db, user_id, id).await?;
-        audit::record(
-            &db,
-            accounts()?.clock.now(),
-            AuditEntry {
-                actor_user_id: Some(user_id),
-                action: AuditAction::PasskeyRemoved,
-                subject: format!("user:{user_id}"),
-                origin: &request_origin(),
-                detail: Some(format!("passkey {id}")),
-            },
-        )
-        .await?;
-        Ok(())
-    })
-    .await
+    let actor = authorize(Action::ManageOwnAccount).await?;
+    let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+    passkey::remove(&db()?, &stamp(&actor)?, user_id, id).await?;
+    Ok(())
 }
 
 /// The browser's side of the ceremonies.

@@ -49,27 +49,22 @@ async fn proven_recently() -> Result<bool, PorticoError> {
 #[cfg(feature = "ssr")]
 async fn record_proof(user_id: i32, how: &str) -> Result<(), PorticoError> {
     use portico_domain::{
-        accounts::session::keys,
-        audit::{self, AuditAction, AuditEntry},
+        accounts::session::{self, keys},
+        audit::Stamp,
     };
 
-    use crate::server::{accounts, db, request_origin, session, session_error};
+    use crate::server::{accounts, db, request_origin, session_error};
 
     let now = accounts()?.clock.now();
-    session()?
+    crate::server::session()?
         .insert(keys::PROVEN_AT, now.timestamp())
         .await
         .map_err(session_error)?;
-    audit::record(
+    session::identity_confirmed(
         &db()?,
-        now,
-        AuditEntry {
-            actor_user_id: Some(user_id),
-            action: AuditAction::IdentityConfirmed,
-            subject: format!("user:{user_id}"),
-            origin: &request_origin(),
-            detail: Some(how.to_owned()),
-        },
+        &Stamp::new(now, Some(user_id), request_origin()),
+        user_id,
+        how,
     )
     .await?;
     Ok(())
@@ -79,19 +74,16 @@ async fn record_proof(user_id: i32, how: &str) -> Result<(), PorticoError> {
 pub async fn identity_confirmed() -> Result<ProofState, PorticoError> {
     use portico_domain::{accounts::passkey, accounts::sign_in, policy::Action};
 
-    use crate::server::{answer, authorize, db};
+    use crate::server::{authorize, db};
 
-    answer(async {
-        let actor = authorize(Action::ManageOwnAccount).await?;
-        let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
-        let db = db()?;
-        Ok(ProofState {
-            confirmed: proven_recently().await?,
-            can_use_password: sign_in::has_second_factor(&db, user_id).await?,
-            can_use_passkey: !passkey::list(&db, user_id).await?.is_empty(),
-        })
+    let actor = authorize(Action::ManageOwnAccount).await?;
+    let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+    let db = db()?;
+    Ok(ProofState {
+        confirmed: proven_recently().await?,
+        can_use_password: sign_in::has_second_factor(&db, user_id).await?,
+        can_use_passkey: !passkey::list(&db, user_id).await?.is_empty(),
     })
-    .await
 }
 
 /// Confirms with the password and a code (authenticator or recovery code). Wrong answers count
@@ -99,48 +91,58 @@ pub async fn identity_confirmed() -> Result<ProofState, PorticoError> {
 #[server(name = ConfirmIdentity, prefix = "/api", endpoint = "accounts/confirm_identity")]
 pub async fn confirm_identity(password: String, code: String) -> Result<(), PorticoError> {
     use portico_domain::{
-        accounts::{sign_in, user},
+        accounts::{admin, sign_in},
         company,
         policy::Action,
     };
-    use sea_orm::EntityTrait;
 
-    use crate::server::{accounts, answer, authorize, db, request_origin};
+    use crate::server::{accounts, authorize, db, request_origin};
 
-    answer(async {
-        let actor = authorize(Action::ManageOwnAccount).await?;
-        let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
-        let accounts = accounts()?;
-        let origin = request_origin();
-        super::sign_in::check_address_limit(&accounts, &origin)?;
-        let _one_at_a_time = accounts.one_check_for(user_id)?;
-        let db = db()?;
-        let person = user::Entity::find_by_id(user_id)
-            .one(&db)
-            .await
-            .map_err(portico_domain::DomainError::from)?
-            .ok_or(PorticoError::Unauthenticated)?;
-        let now = accounts.clock.now();
-        let refused = || PorticoError::Invalid {
-            field: "password".to_owned(),
-            message: "That did not work. Check your password and the code; after several tries, wait a minute.".to_owned(),
-        };
-        let checked =
-            sign_in::check_password(&db, &accounts.hasher, now, &person.email, &password, &origin)
-                .await?;
-        if checked != Ok(user_id) {
-            return Err(refused());
-        }
-        let issuer = company::name_or_portico(&db).await;
-        if sign_in::check_second_factor(&db, &accounts.at_rest, now, &issuer, user_id, &code, &origin)
-            .await?
-            .is_err()
-        {
-            return Err(refused());
-        }
-        record_proof(user_id, "password and code").await
-    })
-    .await
+    let actor = authorize(Action::ManageOwnAccount).await?;
+    let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+    let accounts = accounts()?;
+    let origin = request_origin();
+    super::sign_in::check_address_limit(&accounts, &origin)?;
+    let _one_at_a_time = accounts.one_check_for(user_id)?;
+    let db = db()?;
+    let person = admin::person(&db, user_id)
+        .await
+        .map_err(|_| PorticoError::Unauthenticated)?;
+    let now = accounts.clock.now();
+    let refused = || {
+        PorticoError::Invalid {
+        field: "password".to_owned(),
+        message: "That did not work. Check your password and the code; after several tries, wait a minute.".to_owned(),
+    }
+    };
+    let checked = sign_in::check_password(
+        &db,
+        &accounts.hasher,
+        now,
+        &person.email,
+        &password,
+        &origin,
+    )
+    .await?;
+    if checked != Ok(user_id) {
+        return Err(refused());
+    }
+    let issuer = company::name_or_portico(&db).await;
+    if sign_in::check_second_factor(
+        &db,
+        &accounts.at_rest,
+        now,
+        &issuer,
+        user_id,
+        &code,
+        &origin,
+    )
+    .await?
+    .is_err()
+    {
+        return Err(refused());
+    }
+    record_proof(user_id, "password and code").await
 }
 
 #[cfg(feature = "ssr")]
@@ -152,27 +154,24 @@ pub async fn confirm_identity_passkey_start(
 ) -> Result<webauthn_rs_proto::RequestChallengeResponse, PorticoError> {
     use portico_domain::policy::Action;
 
-    use crate::server::{accounts, answer, authorize, db, session, session_error};
+    use crate::server::{accounts, authorize, db, session, session_error};
 
-    answer(async {
-        let actor = authorize(Action::ManageOwnAccount).await?;
-        let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
-        let (challenge, state) = accounts()?
-            .passkeys
-            .start_confirmation(&db()?, user_id)
-            .await?
-            .ok_or_else(|| {
-                PorticoError::Conflict(
-                    "You have no passkey; confirm with your password and a code.".to_owned(),
-                )
-            })?;
-        session()?
-            .insert(CONFIRM_PASSKEY, (user_id, state))
-            .await
-            .map_err(session_error)?;
-        Ok(challenge)
-    })
-    .await
+    let actor = authorize(Action::ManageOwnAccount).await?;
+    let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+    let (challenge, state) = accounts()?
+        .passkeys
+        .start_confirmation(&db()?, user_id)
+        .await?
+        .ok_or_else(|| {
+            PorticoError::Conflict(
+                "You have no passkey; confirm with your password and a code.".to_owned(),
+            )
+        })?;
+    session()?
+        .insert(CONFIRM_PASSKEY, (user_id, state))
+        .await
+        .map_err(session_error)?;
+    Ok(challenge)
 }
 
 /// Confirms with a passkey, step two.
@@ -188,31 +187,28 @@ pub async fn confirm_identity_passkey_finish(
     use portico_domain::policy::Action;
     use webauthn_rs::prelude::PasskeyAuthentication;
 
-    use crate::server::{accounts, answer, authorize, db, session, session_error};
+    use crate::server::{accounts, authorize, db, session, session_error};
 
-    answer(async {
-        let actor = authorize(Action::ManageOwnAccount).await?;
-        let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
-        let (for_user, state) = session()?
-            .remove::<(i32, PasskeyAuthentication)>(CONFIRM_PASSKEY)
-            .await
-            .map_err(session_error)?
-            .filter(|(for_user, _)| *for_user == user_id)
-            .ok_or_else(|| {
-                PorticoError::Conflict("That step has expired. Please start it again.".to_owned())
-            })?;
-        let accounts = accounts()?;
-        if accounts
-            .passkeys
-            .finish_confirmation(&db()?, accounts.clock.now(), for_user, &credential, &state)
-            .await?
-            .is_err()
-        {
-            return Err(PorticoError::PasskeyRefused);
-        }
-        record_proof(user_id, "passkey").await
-    })
-    .await
+    let actor = authorize(Action::ManageOwnAccount).await?;
+    let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+    let (for_user, state) = session()?
+        .remove::<(i32, PasskeyAuthentication)>(CONFIRM_PASSKEY)
+        .await
+        .map_err(session_error)?
+        .filter(|(for_user, _)| *for_user == user_id)
+        .ok_or_else(|| {
+            PorticoError::Conflict("That step has expired. Please start it again.".to_owned())
+        })?;
+    let accounts = accounts()?;
+    if accounts
+        .passkeys
+        .finish_confirmation(&db()?, accounts.clock.now(), for_user, &credential, &state)
+        .await?
+        .is_err()
+    {
+        return Err(PorticoError::PasskeyRefused);
+    }
+    record_proof(user_id, "passkey").await
 }
 
 /// The "Confirm it's you" card at the top of the security page: shown while there is no recent

@@ -10,30 +10,27 @@ use crate::PorticoError;
 pub async fn request_password_reset(email: String) -> Result<(), PorticoError> {
     use portico_domain::{accounts::resets, company};
 
-    use crate::server::{accounts, answer, db, request_origin};
+    use crate::server::{accounts, db, request_origin};
 
-    answer(async {
-        let accounts = accounts()?;
-        let origin = request_origin();
-        super::sign_in::check_address_limit(&accounts, &origin)?;
-        let now = accounts.clock.now();
-        let db = db()?;
-        let company_name = company::name_or_portico(&db).await;
-        let outcome = resets::request(
-            &db,
-            now,
-            &email,
-            &company_name,
-            &accounts.public_url,
-            &origin,
-        )
-        .await?;
-        if outcome == resets::ResetRequest::Sent {
-            accounts.mail_waiting();
-        }
-        Ok(())
-    })
-    .await
+    let accounts = accounts()?;
+    let origin = request_origin();
+    super::sign_in::check_address_limit(&accounts, &origin)?;
+    let now = accounts.clock.now();
+    let db = db()?;
+    let company_name = company::name_or_portico(&db).await;
+    let outcome = resets::request(
+        &db,
+        now,
+        &email,
+        &company_name,
+        &accounts.public_url,
+        &origin,
+    )
+    .await?;
+    if outcome == resets::ResetRequest::Sent {
+        accounts.mail_waiting();
+    }
+    Ok(())
 }
 
 /// Sets a new password from a reset link, with an authenticator or recovery code. Every
@@ -49,25 +46,41 @@ pub async fn reset_password(
         company,
     };
 
-    use crate::server::{accounts, answer, db, request_origin};
+    use crate::server::{accounts, db, request_origin};
 
-    answer(async {
-        let accounts = accounts()?;
-        let origin = request_origin();
-        super::sign_in::check_address_limit(&accounts, &origin)?;
-        let now = accounts.clock.now();
-        let db = db()?;
-        let (reset, person) = resets::open(&db, now, &token).await?.ok_or_else(expired)?;
-        password::check_new_password(&new_password, &[&person.email, &person.display_name])?;
-        let issuer = company::name_or_portico(&db).await;
-        if sign_in::check_second_factor(&db, &accounts.at_rest, now, &issuer, person.id, &code, &origin).await?.is_err() {
-            return Err(PorticoError::Invalid {
-                field: "code".to_owned(),
-                message: "That code did not work. Use the current code from your authenticator app, or a recovery code.".to_owned(),
-            });
-        }
-        finish_reset(&db, &accounts, reset.id, person.id, &new_password, "by e-mail link and second factor").await
-    })
+    let accounts = accounts()?;
+    let origin = request_origin();
+    super::sign_in::check_address_limit(&accounts, &origin)?;
+    let now = accounts.clock.now();
+    let db = db()?;
+    let (reset, person) = resets::open(&db, now, &token).await?.ok_or_else(expired)?;
+    password::check_new_password(&new_password, &[&person.email, &person.display_name])?;
+    let issuer = company::name_or_portico(&db).await;
+    if sign_in::check_second_factor(
+        &db,
+        &accounts.at_rest,
+        now,
+        &issuer,
+        person.id,
+        &code,
+        &origin,
+    )
+    .await?
+    .is_err()
+    {
+        return Err(PorticoError::Invalid {
+            field: "code".to_owned(),
+            message: "That code did not work. Use the current code from your authenticator app, or a recovery code.".to_owned(),
+        });
+    }
+    finish_reset(
+        &db,
+        &accounts,
+        reset.id,
+        person.id,
+        &new_password,
+        "by e-mail link and second factor",
+    )
     .await
 }
 
@@ -78,28 +91,25 @@ pub async fn reset_password_passkey_start(
 ) -> Result<webauthn_rs_proto::RequestChallengeResponse, PorticoError> {
     use portico_domain::accounts::resets;
 
-    use crate::server::{accounts, answer, db, session, session_error};
+    use crate::server::{accounts, db, session, session_error};
 
-    answer(async {
-        let accounts = accounts()?;
-        let db = db()?;
-        let (_, person) = resets::open(&db, accounts.clock.now(), &token)
-            .await?
-            .ok_or_else(expired)?;
-        let (challenge, state) = accounts
-            .passkeys
-            .start_confirmation(&db, person.id)
-            .await?
-            .ok_or_else(|| {
-                PorticoError::Conflict("You have no passkey; use a code instead.".to_owned())
-            })?;
-        session()?
-            .insert(RESET_PASSKEY, (person.id, state))
-            .await
-            .map_err(session_error)?;
-        Ok(challenge)
-    })
-    .await
+    let accounts = accounts()?;
+    let db = db()?;
+    let (_, person) = resets::open(&db, accounts.clock.now(), &token)
+        .await?
+        .ok_or_else(expired)?;
+    let (challenge, state) = accounts
+        .passkeys
+        .start_confirmation(&db, person.id)
+        .await?
+        .ok_or_else(|| {
+            PorticoError::Conflict("You have no passkey; use a code instead.".to_owned())
+        })?;
+    session()?
+        .insert(RESET_PASSKEY, (person.id, state))
+        .await
+        .map_err(session_error)?;
+    Ok(challenge)
 }
 
 /// Step two: the passkey's answer confirms the reset; the new password is stored.
@@ -117,42 +127,39 @@ pub async fn reset_password_with_passkey(
     use portico_domain::accounts::{password, resets};
     use webauthn_rs::prelude::PasskeyAuthentication;
 
-    use crate::server::{accounts, answer, db, request_origin, session, session_error};
+    use crate::server::{accounts, db, request_origin, session, session_error};
 
-    answer(async {
-        let accounts = accounts()?;
-        let origin = request_origin();
-        super::sign_in::check_address_limit(&accounts, &origin)?;
-        let now = accounts.clock.now();
-        let db = db()?;
-        let (reset, person) = resets::open(&db, now, &token).await?.ok_or_else(expired)?;
-        password::check_new_password(&new_password, &[&person.email, &person.display_name])?;
-        let (for_user, state) = session()?
-            .remove::<(i32, PasskeyAuthentication)>(RESET_PASSKEY)
-            .await
-            .map_err(session_error)?
-            .filter(|(for_user, _)| *for_user == person.id)
-            .ok_or_else(|| {
-                PorticoError::Conflict("That step has expired. Please start it again.".to_owned())
-            })?;
-        if accounts
-            .passkeys
-            .finish_confirmation(&db, now, for_user, &credential, &state)
-            .await?
-            .is_err()
-        {
-            return Err(PorticoError::PasskeyRefused);
-        }
-        finish_reset(
-            &db,
-            &accounts,
-            reset.id,
-            person.id,
-            &new_password,
-            "by e-mail link and passkey",
-        )
+    let accounts = accounts()?;
+    let origin = request_origin();
+    super::sign_in::check_address_limit(&accounts, &origin)?;
+    let now = accounts.clock.now();
+    let db = db()?;
+    let (reset, person) = resets::open(&db, now, &token).await?.ok_or_else(expired)?;
+    password::check_new_password(&new_password, &[&person.email, &person.display_name])?;
+    let (for_user, state) = session()?
+        .remove::<(i32, PasskeyAuthentication)>(RESET_PASSKEY)
         .await
-    })
+        .map_err(session_error)?
+        .filter(|(for_user, _)| *for_user == person.id)
+        .ok_or_else(|| {
+            PorticoError::Conflict("That step has expired. Please start it again.".to_owned())
+        })?;
+    if accounts
+        .passkeys
+        .finish_confirmation(&db, now, for_user, &credential, &state)
+        .await?
+        .is_err()
+    {
+        return Err(PorticoError::PasskeyRefused);
+    }
+    finish_reset(
+        &db,
+        &accounts,
+        reset.id,
+        person.id,
+        &new_password,
+        "by e-mail link and passkey",
+    )
     .await
 }
 
@@ -166,7 +173,8 @@ fn expired() -> PorticoError {
     )
 }
 
-/// Stores the new password, uses up the link, ends every session, records it.
+/// Hashes the new password and hands it to the domain, which uses up the link, stores the
+/// hash, ends every session and records it, in one transaction.
 #[cfg(feature = "ssr")]
 async fn finish_reset(
     db: &portico_domain::DatabaseConnection,
@@ -176,32 +184,15 @@ async fn finish_reset(
     new_password: &str,
     how: &str,
 ) -> Result<(), PorticoError> {
-    use portico_domain::{
-        accounts::{resets, session, sign_in},
-        audit::{self, AuditAction, AuditEntry},
-    };
+    use portico_domain::{accounts::resets, audit::Stamp};
 
-    let now = accounts.clock.now();
     let hash = accounts.hasher.hash(new_password).await?;
-    if !resets::mark_used(db, now, reset_id).await? {
-        return Err(PorticoError::Conflict(
-            "This reset link was already used.".to_owned(),
-        ));
-    }
-    sign_in::save_password_hash(db, now, user_id, &hash).await?;
-    session::end_all(db, user_id, None).await?;
-    audit::record(
-        db,
-        now,
-        AuditEntry {
-            actor_user_id: Some(user_id),
-            action: AuditAction::PasswordReset,
-            subject: format!("user:{user_id}"),
-            origin: &crate::server::request_origin(),
-            detail: Some(format!("{how}; all sessions ended")),
-        },
-    )
-    .await?;
+    let stamp = Stamp::new(
+        accounts.clock.now(),
+        Some(user_id),
+        crate::server::request_origin(),
+    );
+    resets::complete(db, &stamp, reset_id, user_id, &hash, how).await?;
     Ok(())
 }
 

@@ -64,96 +64,53 @@ async fn current_session_key() -> Result<Option<String>, PorticoError> {
 pub async fn my_sessions() -> Result<Vec<SessionView>, PorticoError> {
     use portico_domain::{accounts::session, policy::Action};
 
-    use crate::server::{accounts, answer, authorize, db};
+    use crate::server::{accounts, authorize, db};
 
-    answer(async {
-        let actor = authorize(Action::ManageOwnAccount).await?;
-        let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
-        let current = current_session_key().await?;
-        let now = accounts()?.clock.now();
-        let mut sessions: Vec<SessionView> = session::active_for_user(&db()?, user_id, now)
-            .await?
-            .into_iter()
-            .map(|s| SessionView {
-                current: current.as_deref() == Some(s.id.as_str()),
-                device: describe_device(s.user_agent.as_deref()),
-                ip: s.ip,
-                last_seen: s.last_seen_at.to_rfc3339(),
-                signed_in: s.created_at.to_rfc3339(),
-                id: s.id,
-            })
-            .collect();
-        sessions.sort_by_key(|s| !s.current);
-        Ok(sessions)
-    })
-    .await
+    let actor = authorize(Action::ManageOwnAccount).await?;
+    let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+    let current = current_session_key().await?;
+    let now = accounts()?.clock.now();
+    let mut sessions: Vec<SessionView> = session::active_for_user(&db()?, user_id, now)
+        .await?
+        .into_iter()
+        .map(|s| SessionView {
+            current: current.as_deref() == Some(s.id.as_str()),
+            device: describe_device(s.user_agent.as_deref()),
+            ip: s.ip,
+            last_seen: s.last_seen_at.to_rfc3339(),
+            signed_in: s.created_at.to_rfc3339(),
+            id: s.id,
+        })
+        .collect();
+    sessions.sort_by_key(|s| !s.current);
+    Ok(sessions)
 }
 
 /// Signs out one of the person's sessions (another person's id is "not found").
 #[server(name = EndSession, prefix = "/api", endpoint = "accounts/end_session")]
 pub async fn end_session(id: String) -> Result<(), PorticoError> {
-    use portico_domain::{
-        accounts::session,
-        audit::{self, AuditAction, AuditEntry},
-        policy::Action,
-    };
+    use portico_domain::{accounts::session, policy::Action};
 
-    use crate::server::{accounts, answer, authorize, db, request_origin};
+    use crate::server::{authorize, db, stamp};
 
-    answer(async {
-        let actor = authorize(Action::ManageOwnAccount).await?;
-        let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
-        let db = db()?;
-        session::end_one(&db, user_id, &id).await?;
-        audit::record(
-            &db,
-            accounts()?.clock.now(),
-            AuditEntry {
-                actor_user_id: Some(user_id),
-                action: AuditAction::SessionRevoked,
-                subject: format!("user:{user_id}"),
-                origin: &request_origin(),
-                detail: Some("one session".to_owned()),
-            },
-        )
-        .await?;
-        Ok(())
-    })
-    .await
+    let actor = authorize(Action::ManageOwnAccount).await?;
+    let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+    session::end_one(&db()?, &stamp(&actor)?, user_id, &id).await?;
+    Ok(())
 }
 
 /// Signs out every other session of the person; this one stays.
 #[server(name = EndOtherSessions, prefix = "/api", endpoint = "accounts/end_other_sessions")]
 pub async fn end_other_sessions() -> Result<u64, PorticoError> {
-    use portico_domain::{
-        accounts::session,
-        audit::{self, AuditAction, AuditEntry},
-        policy::Action,
-    };
+    use portico_domain::{accounts::session, policy::Action};
 
-    use crate::server::{accounts, answer, authorize, db, request_origin};
+    use crate::server::{authorize, db, stamp};
 
-    answer(async {
-        let actor = authorize(Action::ManageOwnAccount).await?;
-        let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
-        let keep = current_session_key().await?;
-        let db = db()?;
-        let ended = session::end_all(&db, user_id, keep.as_deref()).await?;
-        audit::record(
-            &db,
-            accounts()?.clock.now(),
-            AuditEntry {
-                actor_user_id: Some(user_id),
-                action: AuditAction::SessionRevoked,
-                subject: format!("user:{user_id}"),
-                origin: &request_origin(),
-                detail: Some(format!("all other sessions ({ended})")),
-            },
-        )
-        .await?;
-        Ok(ended)
-    })
-    .await
+    let actor = authorize(Action::ManageOwnAccount).await?;
+    let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+    let keep = current_session_key().await?;
+    let ended = session::end_others(&db()?, &stamp(&actor)?, user_id, keep.as_deref()).await?;
+    Ok(ended)
 }
 
 /// `/account/security`.

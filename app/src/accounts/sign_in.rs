@@ -27,41 +27,31 @@ struct PendingSecondFactor {
 /// The person signed in on this session, if any.
 #[server(name = CurrentUser, prefix = "/api", endpoint = "accounts/current_user")]
 pub async fn current_user() -> Result<Option<SignedInUser>, PorticoError> {
-    use portico_domain::{accounts::user, policy::Actor};
-    use sea_orm::EntityTrait;
+    use portico_domain::{accounts::admin, policy::Actor};
 
     use super::Role;
-    use crate::server::{answer, current_actor, db};
+    use crate::server::{current_actor, db};
 
-    answer(async {
-        let actor = current_actor().await?;
-        let role = match &actor {
-            Actor::Anonymous => return Ok(None),
-            Actor::Staff { role, .. } => match role {
-                portico_domain::accounts::StaffRole::Admin => Role::Admin,
-                portico_domain::accounts::StaffRole::Office => Role::Office,
-                portico_domain::accounts::StaffRole::Crew => Role::Crew,
-            },
-            Actor::Contact { .. } => Role::Customer,
-        };
-        let Some(user_id) = actor.user_id() else {
-            return Ok(None);
-        };
-        let person = user::Entity::find_by_id(user_id)
-            .one(&db()?)
-            .await
-            .map_err(portico_domain::DomainError::from)?
-            .ok_or(PorticoError::Unauthenticated)?;
-        let sees_outgoing_mail =
-            matches!(role, Role::Admin | Role::Office) && crate::server::accounts()?.demo;
-        Ok(Some(SignedInUser {
-            display_name: person.display_name,
-            email: person.email,
-            role,
-            sees_outgoing_mail,
-        }))
-    })
-    .await
+    let actor = current_actor().await?;
+    let role = match &actor {
+        Actor::Anonymous => return Ok(None),
+        Actor::Staff { role, .. } => Role::of(Some(*role)),
+        Actor::Contact { .. } => Role::Customer,
+    };
+    let Some(user_id) = actor.user_id() else {
+        return Ok(None);
+    };
+    let person = admin::person(&db()?, user_id)
+        .await
+        .map_err(|_| PorticoError::Unauthenticated)?;
+    let sees_outgoing_mail =
+        matches!(role, Role::Admin | Role::Office) && crate::server::accounts()?.demo;
+    Ok(Some(SignedInUser {
+        display_name: person.display_name,
+        email: person.email,
+        role,
+        sees_outgoing_mail,
+    }))
 }
 
 /// Whether this session is waiting for the second factor (so a reload keeps the step).
@@ -69,17 +59,14 @@ pub async fn current_user() -> Result<Option<SignedInUser>, PorticoError> {
 pub async fn awaiting_second_factor() -> Result<bool, PorticoError> {
     use portico_domain::accounts::session::keys;
 
-    use crate::server::{accounts, answer, session, session_error};
+    use crate::server::{accounts, session, session_error};
 
-    answer(async {
-        let now = accounts()?.clock.now().timestamp();
-        let pending = session()?
-            .get::<PendingSecondFactor>(keys::PENDING_SECOND_FACTOR)
-            .await
-            .map_err(session_error)?;
-        Ok(pending.is_some_and(|p| now - p.at <= SECOND_FACTOR_WINDOW_SECS))
-    })
-    .await
+    let now = accounts()?.clock.now().timestamp();
+    let pending = session()?
+        .get::<PendingSecondFactor>(keys::PENDING_SECOND_FACTOR)
+        .await
+        .map_err(session_error)?;
+    Ok(pending.is_some_and(|p| now - p.at <= SECOND_FACTOR_WINDOW_SECS))
 }
 
 /// Step one: e-mail and password. Every failure is the same [`PorticoError::SignInRefused`].
@@ -90,35 +77,31 @@ pub async fn sign_in_with_password(
 ) -> Result<SignInProgress, PorticoError> {
     use portico_domain::accounts::{session::keys, sign_in};
 
-    use crate::server::{accounts, answer, db, request_origin, session, session_error};
+    use crate::server::{accounts, db, request_origin, session, session_error};
 
-    answer(async {
-        let accounts = accounts()?;
-        let origin = request_origin();
-        check_address_limit(&accounts, &origin)?;
-        let now = accounts.clock.now();
-        let session = session()?;
-        let outcome =
-            sign_in::check_password(&db()?, &accounts.hasher, now, &email, &password, &origin)
-                .await?;
-        match outcome {
-            Ok(user_id) => {
-                session
-                    .insert(
-                        keys::PENDING_SECOND_FACTOR,
-                        PendingSecondFactor {
-                            user_id,
-                            at: now.timestamp(),
-                        },
-                    )
-                    .await
-                    .map_err(session_error)?;
-                Ok(SignInProgress::SecondFactorNeeded)
-            }
-            Err(sign_in::Refused) => Err(PorticoError::SignInRefused),
+    let accounts = accounts()?;
+    let origin = request_origin();
+    check_address_limit(&accounts, &origin)?;
+    let now = accounts.clock.now();
+    let session = session()?;
+    let outcome =
+        sign_in::check_password(&db()?, &accounts.hasher, now, &email, &password, &origin).await?;
+    match outcome {
+        Ok(user_id) => {
+            session
+                .insert(
+                    keys::PENDING_SECOND_FACTOR,
+                    PendingSecondFactor {
+                        user_id,
+                        at: now.timestamp(),
+                    },
+                )
+                .await
+                .map_err(session_error)?;
+            Ok(SignInProgress::SecondFactorNeeded)
         }
-    })
-    .await
+        Err(sign_in::Refused) => Err(PorticoError::SignInRefused),
+    }
 }
 
 /// Step two: a TOTP code or a recovery code. On success the session gets a new id.
@@ -126,95 +109,78 @@ pub async fn sign_in_with_password(
 pub async fn sign_in_second_factor(code: String) -> Result<(), PorticoError> {
     use portico_domain::{
         accounts::{session::keys, sign_in},
-        audit::{self, AuditAction, AuditEntry},
+        audit::Stamp,
         company,
     };
 
-    use crate::server::{accounts, answer, db, request_origin, session, session_error};
+    use crate::server::{accounts, db, request_origin, session, session_error};
 
-    answer(async {
-        let accounts = accounts()?;
-        let origin = request_origin();
-        check_address_limit(&accounts, &origin)?;
-        let now = accounts.clock.now();
-        let session = session()?;
-        let pending = session
-            .get::<PendingSecondFactor>(keys::PENDING_SECOND_FACTOR)
-            .await
-            .map_err(session_error)?
-            .filter(|p| now.timestamp() - p.at <= SECOND_FACTOR_WINDOW_SECS)
-            .ok_or(PorticoError::SignInExpired)?;
-        let db = db()?;
-        let issuer = company::name_or_portico(&db).await;
-        let factor = match sign_in::check_second_factor(
-            &db,
-            &accounts.at_rest,
-            now,
-            &issuer,
-            pending.user_id,
-            &code,
-            &origin,
-        )
-        .await?
-        {
-            Ok(factor) => factor,
-            Err(sign_in::Refused) => return Err(PorticoError::SignInRefused),
-        };
-        begin_signed_in_session(&session, pending.user_id, now, &origin).await?;
-        audit::record(
-            &db,
-            now,
-            AuditEntry {
-                actor_user_id: Some(pending.user_id),
-                action: AuditAction::SignedIn,
-                subject: format!("user:{}", pending.user_id),
-                origin: &origin,
-                detail: Some(match factor {
-                    sign_in::SecondFactor::Totp => "password and authenticator code".to_owned(),
-                    sign_in::SecondFactor::RecoveryCode => "password and recovery code".to_owned(),
-                }),
-            },
-        )
-        .await?;
-        Ok(())
-    })
-    .await
+    let accounts = accounts()?;
+    let origin = request_origin();
+    check_address_limit(&accounts, &origin)?;
+    let now = accounts.clock.now();
+    let session = session()?;
+    let pending = session
+        .get::<PendingSecondFactor>(keys::PENDING_SECOND_FACTOR)
+        .await
+        .map_err(session_error)?
+        .filter(|p| now.timestamp() - p.at <= SECOND_FACTOR_WINDOW_SECS)
+        .ok_or(PorticoError::SignInExpired)?;
+    let db = db()?;
+    let issuer = company::name_or_portico(&db).await;
+    let factor = match sign_in::check_second_factor(
+        &db,
+        &accounts.at_rest,
+        now,
+        &issuer,
+        pending.user_id,
+        &code,
+        &origin,
+    )
+    .await?
+    {
+        Ok(factor) => factor,
+        Err(sign_in::Refused) => return Err(PorticoError::SignInRefused),
+    };
+    begin_signed_in_session(&session, pending.user_id, now, &origin).await?;
+    let how = match factor {
+        sign_in::SecondFactor::Totp => "password and authenticator code",
+        sign_in::SecondFactor::RecoveryCode => "password and recovery code",
+    };
+    portico_domain::accounts::session::signed_in(
+        &db,
+        &Stamp::new(now, Some(pending.user_id), origin),
+        pending.user_id,
+        how,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Ends this session on the server; the old cookie is worthless afterwards.
 #[server(name = SignOut, prefix = "/api", endpoint = "accounts/sign_out")]
 pub async fn sign_out() -> Result<(), PorticoError> {
     use portico_domain::{
-        accounts::session::keys,
-        audit::{self, AuditAction, AuditEntry},
+        accounts::session::{self, keys},
+        audit::Stamp,
     };
 
-    use crate::server::{accounts, answer, db, request_origin, session, session_error};
+    use crate::server::{accounts, db, request_origin, session_error};
 
-    answer(async {
-        let session = session()?;
-        let user_id = session
-            .get::<i32>(keys::USER_ID)
-            .await
-            .map_err(session_error)?;
-        session.flush().await.map_err(session_error)?;
-        if let Some(user_id) = user_id {
-            audit::record(
-                &db()?,
-                accounts()?.clock.now(),
-                AuditEntry {
-                    actor_user_id: Some(user_id),
-                    action: AuditAction::SignedOut,
-                    subject: "session".to_owned(),
-                    origin: &request_origin(),
-                    detail: None,
-                },
-            )
-            .await?;
-        }
-        Ok(())
-    })
-    .await
+    let session = crate::server::session()?;
+    let user_id = session
+        .get::<i32>(keys::USER_ID)
+        .await
+        .map_err(session_error)?;
+    session.flush().await.map_err(session_error)?;
+    if let Some(user_id) = user_id {
+        session::signed_out(
+            &db()?,
+            &Stamp::new(accounts()?.clock.now(), Some(user_id), request_origin()),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Starts the signed-in session: a new id (the old one is deleted), who, when, from where.

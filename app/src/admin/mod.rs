@@ -20,8 +20,7 @@ pub struct PersonView {
     pub id: i32,
     pub name: String,
     pub email: String,
-    /// `admin`, `office`, `crew` or `customer`.
-    pub role: String,
+    pub role: crate::accounts::Role,
     pub disabled: bool,
     pub locked_until: Option<String>,
     /// The admin looking at the page.
@@ -77,62 +76,38 @@ pub struct AuditPage {
 /// Everyone who signs in, with role and state.
 #[server(name = ListPeople, prefix = "/api", endpoint = "admin/people")]
 pub async fn list_people() -> Result<Vec<PersonView>, PorticoError> {
-    use portico_domain::{
-        accounts::{admin, StaffRole},
-        policy::Action,
-    };
+    use portico_domain::{accounts::admin, policy::Action};
 
     use crate::{server, staff::local::Local};
 
-    server::answer(async {
-        let actor = server::authorize(Action::ManageUsers).await?;
-        let db = server::db()?;
-        let here = Local::load(&db).await?;
-        Ok(admin::people(&db, here.now)
-            .await?
-            .into_iter()
-            .map(|(person, locked)| PersonView {
-                me: actor.user_id() == Some(person.id),
-                id: person.id,
-                name: person.display_name,
-                email: person.email,
-                role: match person.staff_role {
-                    Some(StaffRole::Admin) => "admin",
-                    Some(StaffRole::Office) => "office",
-                    Some(StaffRole::Crew) => "crew",
-                    None => "customer",
-                }
-                .to_owned(),
-                disabled: person.disabled_at.is_some(),
-                locked_until: locked.map(|until| here.date_time(until)),
-            })
-            .collect())
-    })
-    .await
+    let actor = server::authorize(Action::ManageUsers).await?;
+    let db = server::db()?;
+    let here = Local::load(&db).await?;
+    Ok(admin::people(&db, here.now)
+        .await?
+        .into_iter()
+        .map(|(person, locked)| PersonView {
+            me: actor.user_id() == Some(person.id),
+            id: person.id,
+            name: person.display_name,
+            email: person.email,
+            role: crate::accounts::Role::of(person.staff_role),
+            disabled: person.disabled_at.is_some(),
+            locked_until: locked.map(|until| here.date_time(until)),
+        })
+        .collect())
 }
 
 /// Lets a disabled person sign in again.
 #[server(name = EnableUser, prefix = "/api", endpoint = "admin/enable_user")]
 pub async fn enable_user(user_id: i32) -> Result<(), PorticoError> {
-    use portico_domain::{accounts::admin, audit::AuditAction, policy::Action};
+    use portico_domain::{accounts::admin, policy::Action};
 
     use crate::server;
 
-    server::answer(async {
-        let actor = server::authorize(Action::ManageUsers).await?;
-        let db = server::db()?;
-        admin::enable_user(&db, user_id).await?;
-        server::stamp(&actor)?
-            .record(
-                &db,
-                AuditAction::UserEnabled,
-                format!("user:{user_id}"),
-                None,
-            )
-            .await?;
-        Ok(())
-    })
-    .await
+    let actor = server::authorize(Action::ManageUsers).await?;
+    admin::enable_user(&server::db()?, &server::stamp(&actor)?, user_id).await?;
+    Ok(())
 }
 
 /// The company settings, for the form.
@@ -142,24 +117,21 @@ pub async fn company_settings() -> Result<CompanyForm, PorticoError> {
 
     use crate::server;
 
-    server::answer(async {
-        server::authorize(Action::ManageCompany).await?;
-        let c = company::profile(&server::db()?).await?;
-        Ok(CompanyForm {
-            name: c.name,
-            email: c.email,
-            phone: c.phone,
-            address: c.address,
-            kvk_number: c.kvk_number,
-            vat_number: c.vat_number,
-            iban: c.iban,
-            invoice_prefix: c.invoice_prefix,
-            time_zone: c.time_zone,
-            payment_term_days: c.payment_term_days.to_string(),
-            brand_colour: c.brand_colour,
-        })
+    server::authorize(Action::ManageCompany).await?;
+    let c = company::profile(&server::db()?).await?;
+    Ok(CompanyForm {
+        name: c.name,
+        email: c.email,
+        phone: c.phone,
+        address: c.address,
+        kvk_number: c.kvk_number,
+        vat_number: c.vat_number,
+        iban: c.iban,
+        invoice_prefix: c.invoice_prefix,
+        time_zone: c.time_zone,
+        payment_term_days: c.payment_term_days.to_string(),
+        brand_colour: c.brand_colour,
     })
-    .await
 }
 
 /// Saves the company settings.
@@ -172,33 +144,30 @@ pub async fn save_company_settings(company: CompanyForm) -> Result<(), PorticoEr
 
     use crate::server;
 
-    server::answer(async {
-        let actor = server::authorize(Action::ManageCompany).await?;
-        let payment_term_days = company
-            .payment_term_days
-            .trim()
-            .parse::<i32>()
-            .map_err(|_| PorticoError::Invalid {
-                field: "payment_term_days".into(),
-                message: "Enter a number of days, e.g. 14.".into(),
-            })?;
-        let settings = CompanySettings {
-            name: company.name,
-            email: company.email,
-            phone: company.phone,
-            address: company.address,
-            kvk_number: company.kvk_number,
-            vat_number: company.vat_number,
-            iban: company.iban,
-            invoice_prefix: company.invoice_prefix,
-            time_zone: company.time_zone,
-            payment_term_days,
-            brand_colour: company.brand_colour,
-        };
-        company::update(&server::db()?, &server::stamp(&actor)?, settings).await?;
-        Ok(())
-    })
-    .await
+    let actor = server::authorize(Action::ManageCompany).await?;
+    let payment_term_days = company
+        .payment_term_days
+        .trim()
+        .parse::<i32>()
+        .map_err(|_| PorticoError::Invalid {
+            field: "payment_term_days".into(),
+            message: "Enter a number of days, e.g. 14.".into(),
+        })?;
+    let settings = CompanySettings {
+        name: company.name,
+        email: company.email,
+        phone: company.phone,
+        address: company.address,
+        kvk_number: company.kvk_number,
+        vat_number: company.vat_number,
+        iban: company.iban,
+        invoice_prefix: company.invoice_prefix,
+        time_zone: company.time_zone,
+        payment_term_days,
+        brand_colour: company.brand_colour,
+    };
+    company::update(&server::db()?, &server::stamp(&actor)?, settings).await?;
+    Ok(())
 }
 
 /// One page of the audit log, newest first, filtered.
@@ -214,57 +183,54 @@ pub async fn audit_log(
         staff::local::{parse_date, Local},
     };
 
-    server::answer(async {
-        server::authorize(Action::ViewAuditLog).await?;
-        let db = server::db()?;
-        let here = Local::load(&db).await?;
-        let date = |text: &str, field: &str| -> Result<Option<chrono::NaiveDate>, PorticoError> {
-            if text.trim().is_empty() {
-                Ok(None)
-            } else {
-                parse_date(text, field).map(Some)
-            }
-        };
-        let domain_filter = audit::AuditFilter {
-            action: filter.action.clone(),
-            subject: filter.subject.clone(),
-            actor_email: filter.actor.clone(),
-            from: date(&filter.from, "from")?,
-            until: date(&filter.until, "until")?.and_then(|d| d.succ_opt()),
-        };
-        let page = page.max(1);
-        let (rows, total) = audit::search(&db, &domain_filter, page - 1, AUDIT_PER_PAGE).await?;
-        let names = jobs::names_of(&db, rows.iter().filter_map(|r| r.actor_user_id)).await?;
-        Ok(AuditPage {
-            rows: rows
-                .into_iter()
-                .map(|r| AuditRow {
-                    at: here.date_time(r.occurred_at),
-                    actor: r
-                        .actor_user_id
-                        .and_then(|id| names.iter().find(|(pid, _)| *pid == id))
-                        .map_or_else(|| "system".to_owned(), |(_, name)| name.clone()),
-                    action: r.action.replace('_', " "),
-                    subject: r.subject,
-                    origin: [r.ip.unwrap_or_default(), r.user_agent.unwrap_or_default()]
-                        .iter()
-                        .filter(|s| !s.is_empty())
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(" · "),
-                    detail: r.detail.unwrap_or_default(),
-                })
-                .collect(),
-            total,
-            page,
-            pages: total.div_ceil(AUDIT_PER_PAGE).max(1),
-            actions: audit::ACTION_NAMES
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect(),
-        })
+    server::authorize(Action::ViewAuditLog).await?;
+    let db = server::db()?;
+    let here = Local::load(&db).await?;
+    let date = |text: &str, field: &str| -> Result<Option<chrono::NaiveDate>, PorticoError> {
+        if text.trim().is_empty() {
+            Ok(None)
+        } else {
+            parse_date(text, field).map(Some)
+        }
+    };
+    let domain_filter = audit::AuditFilter {
+        action: filter.action.clone(),
+        subject: filter.subject.clone(),
+        actor_email: filter.actor.clone(),
+        from: date(&filter.from, "from")?,
+        until: date(&filter.until, "until")?.and_then(|d| d.succ_opt()),
+    };
+    let page = page.max(1);
+    let (rows, total) = audit::search(&db, &domain_filter, page - 1, AUDIT_PER_PAGE).await?;
+    let names = jobs::names_of(&db, rows.iter().filter_map(|r| r.actor_user_id)).await?;
+    Ok(AuditPage {
+        rows: rows
+            .into_iter()
+            .map(|r| AuditRow {
+                at: here.date_time(r.occurred_at),
+                actor: r
+                    .actor_user_id
+                    .and_then(|id| names.iter().find(|(pid, _)| *pid == id))
+                    .map_or_else(|| "system".to_owned(), |(_, name)| name.clone()),
+                action: r.action.replace('_', " "),
+                subject: r.subject,
+                origin: [r.ip.unwrap_or_default(), r.user_agent.unwrap_or_default()]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+                detail: r.detail.unwrap_or_default(),
+            })
+            .collect(),
+        total,
+        page,
+        pages: total.div_ceil(AUDIT_PER_PAGE).max(1),
+        actions: audit::ACTION_NAMES
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
     })
-    .await
 }
 
 #[component]
@@ -314,14 +280,14 @@ pub fn UsersPage() -> impl IntoView {
                         Ok(list) => view! {
                             <ul class="item-list" id="people">
                                 {list.into_iter().map(|p| {
-                                    let staff = p.role != "customer";
+                                    let staff = p.role != crate::accounts::Role::Customer;
                                     let id = p.id;
                                     let label = format!("Role of {}", p.name);
                                     view! {
                                         <li class="item">
                                             <div>
                                                 <p class="item__title">{p.name.clone()} {p.me.then_some(" (you)")}</p>
-                                                <p class="item__meta">{p.email.clone()} " · " {p.role.clone()}
+                                                <p class="item__meta">{p.email.clone()} " · " {p.role.label()}
                                                     {p.disabled.then_some(" · disabled")}
                                                     {p.locked_until.clone().map(|until| format!(" · locked until {until}"))}</p>
                                             </div>
@@ -331,9 +297,9 @@ pub fn UsersPage() -> impl IntoView {
                                                         <input type="hidden" name="user_id" value=id />
                                                         <label class="visually-hidden" for=format!("role-{id}")>{label.clone()}</label>
                                                         <select id=format!("role-{id}") name="role">
-                                                            <option value="admin" selected=p.role == "admin">"Admin"</option>
-                                                            <option value="office" selected=p.role == "office">"Office"</option>
-                                                            <option value="crew" selected=p.role == "crew">"Crew"</option>
+                                                            <option value="admin" selected=p.role == crate::accounts::Role::Admin>"Admin"</option>
+                                                            <option value="office" selected=p.role == crate::accounts::Role::Office>"Office"</option>
+                                                            <option value="crew" selected=p.role == crate::accounts::Role::Crew>"Crew"</option>
                                                         </select>
                                                         <button type="submit" class="button button--secondary">"Change role"</button>
                                                     </ActionForm>

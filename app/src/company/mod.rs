@@ -19,20 +19,17 @@ pub struct CompanyProfile {
 /// visitor who has not signed in.
 #[server(name = GetCompanyProfile, prefix = "/api", endpoint = "company_profile")]
 pub async fn company_profile() -> Result<CompanyProfile, PorticoError> {
-    crate::server::answer(async {
-        crate::server::authorize(portico_domain::policy::Action::ViewCompanyProfile).await?;
-        let db = crate::server::db()?;
-        let company = portico_domain::company::profile(&db).await?;
-        Ok(CompanyProfile {
-            name: company.name,
-            email: company.email,
-            phone: company.phone,
-            logo_url: company
-                .logo_document_id
-                .map(|id| format!("/files/company/logo?v={id}")),
-        })
+    crate::server::authorize(portico_domain::policy::Action::ViewCompanyProfile).await?;
+    let db = crate::server::db()?;
+    let company = portico_domain::company::profile(&db).await?;
+    Ok(CompanyProfile {
+        name: company.name,
+        email: company.email,
+        phone: company.phone,
+        logo_url: company
+            .logo_document_id
+            .map(|id| format!("/files/company/logo?v={id}")),
     })
-    .await
 }
 
 /// The profile, loaded once per page and shared by the header, the footer and the pages.

@@ -18,8 +18,7 @@ pub struct CrewJob {
     pub reference: String,
     pub customer_name: String,
     pub slot: String,
-    pub status: String,
-    pub status_label: String,
+    pub state: crate::states::JobState,
     pub origin: String,
     pub origin_notes: String,
     pub destination: String,
@@ -50,48 +49,44 @@ pub async fn crew_today() -> Result<CrewDay, PorticoError> {
         staff::local::{self, Local},
     };
 
-    server::answer(async {
-        let actor = server::authorize(Action::ViewWorkspace).await?;
-        let db = server::db()?;
-        let here = Local::load(&db).await?;
-        let only = match actor {
-            Actor::Staff {
-                user_id,
-                role: StaffRole::Crew,
-            } => Some(user_id),
-            _ => None,
-        };
-        let day = here.today();
-        let jobs = jobs::on_day(&db, day, only)
-            .await?
-            .into_iter()
-            .map(|s| CrewJob {
-                id: s.job.id,
-                reference: s.job.reference.clone(),
-                customer_name: s.customer_name,
-                slot: format!(
-                    "{}–{}",
-                    s.job.slot_start.clone().unwrap_or_default(),
-                    s.job.slot_end.clone().unwrap_or_default()
-                ),
-                status: s.job.status.code().to_owned(),
-                status_label: s.job.status.label().to_owned(),
-                origin: s.job.origin_address.clone(),
-                origin_notes: s.job.origin_notes.clone(),
-                destination: s.job.destination_address.clone(),
-                destination_notes: s.job.destination_notes.clone(),
-                notes: s.job.notes.clone(),
-                eta: s.job.eta.map(|eta| here.time(eta)),
-                crew: s.crew.into_iter().map(|(_, name)| name).collect(),
-                next_steps: crate::jobs::steps_for(&actor, s.job.status),
-            })
-            .collect();
-        Ok(CrewDay {
-            date: local::date(day),
-            jobs,
+    let actor = server::authorize(Action::ViewWorkspace).await?;
+    let db = server::db()?;
+    let here = Local::load(&db).await?;
+    let only = match actor {
+        Actor::Staff {
+            user_id,
+            role: StaffRole::Crew,
+        } => Some(user_id),
+        _ => None,
+    };
+    let day = here.today();
+    let jobs = jobs::on_day(&db, day, only)
+        .await?
+        .into_iter()
+        .map(|s| CrewJob {
+            id: s.job.id,
+            reference: s.job.reference.clone(),
+            customer_name: s.customer_name,
+            slot: format!(
+                "{}–{}",
+                s.job.slot_start.clone().unwrap_or_default(),
+                s.job.slot_end.clone().unwrap_or_default()
+            ),
+            state: s.job.status.into(),
+            origin: s.job.origin_address.clone(),
+            origin_notes: s.job.origin_notes.clone(),
+            destination: s.job.destination_address.clone(),
+            destination_notes: s.job.destination_notes.clone(),
+            notes: s.job.notes.clone(),
+            eta: s.job.eta.map(|eta| here.time(eta)),
+            crew: s.crew.into_iter().map(|(_, name)| name).collect(),
+            next_steps: crate::jobs::steps_for(&actor, s.job.status),
         })
+        .collect();
+    Ok(CrewDay {
+        date: local::date(day),
+        jobs,
     })
-    .await
 }
 
 #[component]
@@ -133,7 +128,7 @@ fn CrewJobCard(job: CrewJob) -> impl IntoView {
             <p class="crew-job__slot">{job.slot.clone()}</p>
             <h2 class="crew-job__title"><A href=format!("/staff/jobs/{}", job.id)>{job.customer_name.clone()}</A></h2>
             <p>
-                <StatusBadge code=job.status.clone() label=job.status_label.clone() />
+                <StatusBadge state=job.state />
                 {job.eta.clone().map(|eta| view! { <strong>" · ETA " {eta}</strong> })}
             </p>
             <dl class="crew-job__addresses">

@@ -13,6 +13,7 @@ use crate::{
     invoices::InvoiceView,
     jobs::{page::JobDetailsFields, CreateJob, JobDetailsForm},
     staff::{action_error, loading, FieldError, FormError, StatusBadge},
+    states::{CustomerKind, JobState, Scope},
     PorticoError,
 };
 
@@ -36,7 +37,7 @@ pub struct CustomerForm {
 pub struct CustomerRow {
     pub id: i32,
     pub name: String,
-    pub kind: String,
+    pub kind: CustomerKind,
     pub email: String,
     pub place: String,
 }
@@ -54,15 +55,14 @@ pub struct CustomerPage {
 pub struct ContactRow {
     pub name: String,
     pub email: String,
-    pub scope: String,
+    pub scope: Scope,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobRow {
     pub id: i32,
     pub reference: String,
-    pub status: String,
-    pub status_label: String,
+    pub state: JobState,
     pub route: String,
     pub date: String,
 }
@@ -104,94 +104,82 @@ pub async fn list_customers(
 
     use crate::server;
 
-    server::answer(async {
-        server::authorize(Action::ManageJobs).await?;
-        let page = page.max(1);
-        let (rows, total) = customers::search(&server::db()?, &query, page - 1, PER_PAGE).await?;
-        Ok(CustomerPage {
-            rows: rows
-                .into_iter()
-                .map(|c| CustomerRow {
-                    id: c.id,
-                    name: c.name,
-                    kind: format!("{:?}", c.kind).to_lowercase(),
-                    email: c.email,
-                    place: [c.postcode, c.city]
-                        .iter()
-                        .filter(|s| !s.is_empty())
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                })
-                .collect(),
-            total,
-            page,
-            pages: total.div_ceil(PER_PAGE).max(1),
-        })
+    server::authorize(Action::ManageJobs).await?;
+    let page = page.max(1);
+    let (rows, total) = customers::search(&server::db()?, &query, page - 1, PER_PAGE).await?;
+    Ok(CustomerPage {
+        rows: rows
+            .into_iter()
+            .map(|c| CustomerRow {
+                id: c.id,
+                name: c.name,
+                kind: c.kind.into(),
+                email: c.email,
+                place: [c.postcode, c.city]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            })
+            .collect(),
+        total,
+        page,
+        pages: total.div_ceil(PER_PAGE).max(1),
     })
-    .await
 }
 
 /// A customer's page: details, contacts, jobs and invoices.
 #[server(name = CustomerDetails, prefix = "/api", endpoint = "customers/detail")]
 pub async fn customer_detail(customer_id: i32) -> Result<CustomerDetail, PorticoError> {
-    use portico_domain::{accounts::ContactScope, customers, invoices, jobs, policy::Action};
+    use portico_domain::{customers, invoices, jobs, policy::Action};
 
     use crate::{server, staff::local};
 
-    server::answer(async {
-        let actor = server::authorize(Action::ManageJobs).await?;
-        let db = server::db()?;
-        let customer = customers::find(&db, customer_id).await?;
-        server::record_staff_view(&db, &actor, format!("customer:{customer_id}")).await?;
-        let contacts = customers::contacts(&db, customer_id)
-            .await?
-            .into_iter()
-            .map(|(person, scope)| ContactRow {
-                name: person.display_name,
-                email: person.email,
-                scope: match scope {
-                    ContactScope::Owner => "owner",
-                    ContactScope::Payer => "payer",
-                    ContactScope::Viewer => "viewer",
-                }
-                .to_owned(),
-            })
-            .collect();
-        let jobs = jobs::for_customer(&db, customer_id)
-            .await?
-            .into_iter()
-            .map(|j| JobRow {
-                id: j.id,
-                reference: j.reference,
-                status: j.status.code().to_owned(),
-                status_label: j.status.label().to_owned(),
-                route: format!("{} → {}", j.origin_address, j.destination_address),
-                date: local::date(j.confirmed_date.unwrap_or(j.requested_date)),
-            })
-            .collect();
-        let invoices = invoices::for_customer(&db, customer_id)
-            .await?
-            .iter()
-            .map(crate::invoices::view_of)
-            .collect();
-        Ok(CustomerDetail {
-            id: customer.id,
-            form: CustomerForm {
-                name: customer.name,
-                kind: format!("{:?}", customer.kind).to_lowercase(),
-                email: customer.email,
-                phone: customer.phone,
-                address: customer.address,
-                postcode: customer.postcode,
-                city: customer.city,
-            },
-            contacts,
-            jobs,
-            invoices,
+    let actor = server::authorize(Action::ManageJobs).await?;
+    let db = server::db()?;
+    let customer = customers::find(&db, customer_id).await?;
+    server::record_staff_view(&db, &actor, format!("customer:{customer_id}")).await?;
+    let contacts = customers::contacts(&db, customer_id)
+        .await?
+        .into_iter()
+        .map(|(person, scope)| ContactRow {
+            name: person.display_name,
+            email: person.email,
+            scope: scope.into(),
         })
+        .collect();
+    let jobs = jobs::for_customer(&db, customer_id)
+        .await?
+        .into_iter()
+        .map(|j| JobRow {
+            id: j.id,
+            reference: j.reference,
+            state: j.status.into(),
+            route: format!("{} → {}", j.origin_address, j.destination_address),
+            date: local::date(j.confirmed_date.unwrap_or(j.requested_date)),
+        })
+        .collect();
+    let invoices = invoices::for_customer(&db, customer_id)
+        .await?
+        .iter()
+        .map(crate::invoices::view_of)
+        .collect();
+    Ok(CustomerDetail {
+        id: customer.id,
+        form: CustomerForm {
+            name: customer.name,
+            kind: CustomerKind::from(customer.kind).label().to_owned(),
+            email: customer.email,
+            phone: customer.phone,
+            address: customer.address,
+            postcode: customer.postcode,
+            city: customer.city,
+        },
+        contacts,
+        jobs,
+        invoices,
     })
-    .await
 }
 
 /// Creates a customer (without `customer_id`) or saves one; answers its id.
@@ -204,18 +192,15 @@ pub async fn save_customer(
 
     use crate::server;
 
-    server::answer(async {
-        let actor = server::authorize(Action::ManageJobs).await?;
-        let db = server::db()?;
-        let stamp = server::stamp(&actor)?;
-        let input = input_of(customer);
-        let saved = match customer_id {
-            Some(id) => customers::update(&db, &stamp, id, input).await?,
-            None => customers::create(&db, &stamp, input).await?,
-        };
-        Ok(saved.id)
-    })
-    .await
+    let actor = server::authorize(Action::ManageJobs).await?;
+    let db = server::db()?;
+    let stamp = server::stamp(&actor)?;
+    let input = input_of(customer);
+    let saved = match customer_id {
+        Some(id) => customers::update(&db, &stamp, id, input).await?,
+        None => customers::create(&db, &stamp, input).await?,
+    };
+    Ok(saved.id)
 }
 
 #[component]
@@ -258,7 +243,7 @@ pub fn CustomersPage() -> impl IntoView {
                                         <li class="item">
                                             <div>
                                                 <p class="item__title"><A href=format!("/staff/customers/{}", c.id)>{c.name}</A></p>
-                                                <p class="item__meta">{c.kind} " · " {c.email} " · " {c.place}</p>
+                                                <p class="item__meta">{c.kind.label()} " · " {c.email} " · " {c.place}</p>
                                             </div>
                                         </li>
                                     }).collect_view()}
@@ -429,7 +414,7 @@ fn CustomerView(customer: CustomerDetail, save: ServerAction<SaveCustomer>) -> i
                             {customer.jobs.iter().cloned().map(|j| view! {
                                 <li class="item">
                                     <div>
-                                        <p class="item__title"><A href=format!("/staff/jobs/{}", j.id)>{j.reference}</A> " " <StatusBadge code=j.status label=j.status_label /></p>
+                                        <p class="item__title"><A href=format!("/staff/jobs/{}", j.id)>{j.reference}</A> " " <StatusBadge state=j.state /></p>
                                         <p class="item__meta">{j.date} " · " {j.route}</p>
                                     </div>
                                 </li>
@@ -452,7 +437,7 @@ fn CustomerView(customer: CustomerDetail, save: ServerAction<SaveCustomer>) -> i
                             {customer.invoices.iter().map(|i| view! {
                                 <li class="item">
                                     <div>
-                                        <p class="item__title">{i.number.clone()} " · " {i.total.clone()} " " <StatusBadge code=i.status.clone() label=i.status_label.clone() /></p>
+                                        <p class="item__title">{i.number.clone()} " · " {i.total.clone()} " " <StatusBadge state=i.state /></p>
                                         <p class="item__meta">{i.due_date.clone().map(|d| format!("due {d}"))}</p>
                                     </div>
                                     {i.pdf_url.clone().map(|url| view! { <a class="button button--secondary" href=url download>"PDF"</a> })}
@@ -467,7 +452,7 @@ fn CustomerView(customer: CustomerDetail, save: ServerAction<SaveCustomer>) -> i
                         {customer.contacts.is_empty().then(|| view! { <p class="empty">"Nobody has been invited yet."</p> })}
                         <ul class="item-list">
                             {customer.contacts.iter().cloned().map(|c| view! {
-                                <li class="item"><div><p class="item__title">{c.name}</p><p class="item__meta">{c.email} " · " {c.scope}</p></div></li>
+                                <li class="item"><div><p class="item__title">{c.name}</p><p class="item__meta">{c.email} " · " {c.scope.label()}</p></div></li>
                             }).collect_view()}
                         </ul>
                         <A href="/staff/invitations" attr:class="button button--secondary">"Invite a contact"</A>

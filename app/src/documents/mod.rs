@@ -36,25 +36,22 @@ pub async fn job_documents(job_id: i32) -> Result<Vec<DocumentView>, PorticoErro
 
     use crate::{jobs::access, server, staff::local::Local};
 
-    server::answer(async {
-        let (actor, _, _) = access::job_for(job_id, access::On::Work).await?;
-        let db = server::db()?;
-        let here = Local::load(&db).await?;
-        Ok(documents::for_job(&db, &actor, job_id)
-            .await?
-            .into_iter()
-            .map(|d| DocumentView {
-                id: d.id,
-                kind: d.kind.label().to_owned(),
-                size: human_size(d.size_bytes),
-                uploaded: here.date_time(d.created_at),
-                visible_to_customer: d.visibility == Visibility::Customer,
-                url: format!("/files/documents/{}", d.id),
-                file_name: d.file_name,
-            })
-            .collect())
-    })
-    .await
+    let (actor, _, _) = access::job_for(job_id, access::On::Work).await?;
+    let db = server::db()?;
+    let here = Local::load(&db).await?;
+    Ok(documents::for_job(&db, &actor, job_id)
+        .await?
+        .into_iter()
+        .map(|d| DocumentView {
+            id: d.id,
+            kind: d.kind.label().to_owned(),
+            size: human_size(d.size_bytes),
+            uploaded: here.date_time(d.created_at),
+            visible_to_customer: d.visibility == Visibility::Customer,
+            url: format!("/files/documents/{}", d.id),
+            file_name: d.file_name,
+        })
+        .collect())
 }
 
 /// Shows a document to the customer (`customer`) or keeps it for staff (`staff`).
@@ -70,28 +67,25 @@ pub async fn set_document_visibility(
 
     use crate::server;
 
-    server::answer(async {
-        let actor = server::authorize(Action::ManageJobs).await?;
-        let visibility = match visibility.as_str() {
-            "customer" => Visibility::Customer,
-            "staff" => Visibility::Staff,
-            _ => {
-                return Err(PorticoError::Invalid {
-                    field: "visibility".into(),
-                    message: "Choose staff or customer.".into(),
-                })
-            }
-        };
-        documents::set_visibility(
-            &server::db()?,
-            &server::stamp(&actor)?,
-            document_id,
-            visibility,
-        )
-        .await?;
-        Ok(())
-    })
-    .await
+    let actor = server::authorize(Action::ManageJobs).await?;
+    let visibility = match visibility.as_str() {
+        "customer" => Visibility::Customer,
+        "staff" => Visibility::Staff,
+        _ => {
+            return Err(PorticoError::Invalid {
+                field: "visibility".into(),
+                message: "Choose staff or customer.".into(),
+            })
+        }
+    };
+    documents::set_visibility(
+        &server::db()?,
+        &server::stamp(&actor)?,
+        document_id,
+        visibility,
+    )
+    .await?;
+    Ok(())
 }
 
 /// A job's document list and the signal that reloads it. The page creates it beside the job's

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::PorticoError;
+use crate::{states::InvoiceState, PorticoError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvoiceView {
@@ -12,16 +12,21 @@ pub struct InvoiceView {
     /// `F2026-00001`, or "Draft".
     pub number: String,
     pub credit_note: bool,
-    pub status: String,
-    pub status_label: String,
+    pub state: InvoiceState,
     pub issue_date: Option<String>,
     pub due_date: Option<String>,
     pub total: String,
     pub paid: String,
     pub outstanding: String,
     pub outstanding_cents: i64,
+    /// The open amount as the payment form's field takes it (`1234,50`).
+    pub outstanding_input: String,
     /// Where its PDF is (issued invoices and credit notes).
     pub pdf_url: Option<String>,
+    /// What the office may do with it now, by the domain's rules.
+    pub may_issue: bool,
+    pub may_record_payment: bool,
+    pub may_credit: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -37,30 +42,33 @@ pub(crate) fn view_of(invoice: &portico_domain::invoices::Invoice) -> InvoiceVie
         id: invoice.id,
         number: invoice.number.clone().unwrap_or_else(|| "Draft".to_owned()),
         credit_note: invoice.kind == InvoiceKind::CreditNote,
-        status: format!("{:?}", invoice.status).to_lowercase(),
-        status_label: invoice.status.label().to_owned(),
+        state: invoice.status.into(),
         issue_date: invoice.issue_date.map(local::date),
         due_date: invoice.due_date.map(local::date),
         total: format_euros(invoice.total_cents),
         paid: format_euros(invoice.paid_cents),
         outstanding: format_euros(invoice.outstanding_cents()),
         outstanding_cents: invoice.outstanding_cents(),
+        outstanding_input: crate::quotes::convert::plain_euros(invoice.outstanding_cents()),
         pdf_url: (invoice.status != InvoiceStatus::Draft)
             .then(|| format!("/files/invoices/{}.pdf", invoice.id)),
+        may_issue: invoice.can_be_issued(),
+        may_record_payment: invoice.takes_payments(),
+        may_credit: invoice.can_be_credited(),
     }
 }
 
+/// The job's invoices, and the accepted quote that can still become one.
 #[cfg(feature = "ssr")]
-pub(crate) async fn views_for_job(
-    db: &sea_orm::DatabaseConnection,
-    _here: &crate::staff::local::Local,
+pub(crate) async fn for_job(
+    db: &portico_domain::DatabaseConnection,
     job_id: i32,
-) -> Result<Vec<InvoiceView>, PorticoError> {
-    Ok(portico_domain::invoices::for_job(db, job_id)
-        .await?
-        .iter()
-        .map(view_of)
-        .collect())
+) -> Result<(Vec<InvoiceView>, Option<i32>), PorticoError> {
+    use portico_domain::invoices;
+
+    let rows = invoices::for_job(db, job_id).await?;
+    let from_quote = invoices::quote_to_invoice(db, job_id, &rows).await?;
+    Ok((rows.iter().map(view_of).collect(), from_quote))
 }
 
 /// A draft invoice from the job's accepted quote.
@@ -70,12 +78,9 @@ pub async fn invoice_from_quote(quote_id: i32) -> Result<(), PorticoError> {
 
     use crate::server;
 
-    server::answer(async {
-        let actor = server::authorize(Action::ManageBilling).await?;
-        invoices::draft_from_quote(&server::db()?, &server::stamp(&actor)?, quote_id).await?;
-        Ok(())
-    })
-    .await
+    let actor = server::authorize(Action::ManageBilling).await?;
+    invoices::draft_from_quote(&server::db()?, &server::stamp(&actor)?, quote_id).await?;
+    Ok(())
 }
 
 /// A draft invoice typed by hand for a job (extra hours, materials, storage). Rows left blank
@@ -89,26 +94,23 @@ pub async fn invoice_by_hand(
 
     use crate::server;
 
-    server::answer(async {
-        let actor = server::authorize(Action::ManageBilling).await?;
-        let db = server::db()?;
-        let job = jobs::find(&db, job_id).await?;
-        let typed: Vec<_> = lines
-            .into_iter()
-            .filter(|l| !(l.description.trim().is_empty() && l.unit_price.trim().is_empty()))
-            .collect();
-        let inputs = crate::quotes::convert::inputs(typed)?;
-        invoices::draft_by_hand(
-            &db,
-            &server::stamp(&actor)?,
-            job.customer_id,
-            Some(job_id),
-            inputs,
-        )
-        .await?;
-        Ok(())
-    })
-    .await
+    let actor = server::authorize(Action::ManageBilling).await?;
+    let db = server::db()?;
+    let job = jobs::find(&db, job_id).await?;
+    let typed: Vec<_> = lines
+        .into_iter()
+        .filter(|l| !(l.description.trim().is_empty() && l.unit_price.trim().is_empty()))
+        .collect();
+    let inputs = crate::quotes::convert::inputs(typed)?;
+    invoices::draft_by_hand(
+        &db,
+        &server::stamp(&actor)?,
+        job.customer_id,
+        Some(job_id),
+        inputs,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Issues a draft with the next number of the year, dated today in the company's zone.
@@ -118,25 +120,22 @@ pub async fn issue_invoice(invoice_id: i32) -> Result<(), PorticoError> {
 
     use crate::{server, staff::local::Local};
 
-    server::answer(async {
-        let actor = server::authorize(Action::ManageBilling).await?;
-        let db = server::db()?;
-        let settings = company::profile(&db).await?;
-        let today = Local::load(&db).await?.today();
-        let storage = server::storage()?;
-        invoices::issue(
-            &db,
-            Some(&*storage),
-            &server::stamp(&actor)?,
-            invoice_id,
-            today,
-            &settings.invoice_prefix,
-            u32::try_from(settings.payment_term_days).unwrap_or(14),
-        )
-        .await?;
-        Ok(())
-    })
-    .await
+    let actor = server::authorize(Action::ManageBilling).await?;
+    let db = server::db()?;
+    let settings = company::profile(&db).await?;
+    let today = Local::load(&db).await?.today();
+    let storage = server::storage()?;
+    invoices::issue(
+        &db,
+        Some(&*storage),
+        &server::stamp(&actor)?,
+        invoice_id,
+        today,
+        &settings.invoice_prefix,
+        u32::try_from(settings.payment_term_days).unwrap_or(14),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Records money received (`amount` as typed, e.g. `250,00`).
@@ -155,33 +154,30 @@ pub async fn record_payment(
 
     use crate::server;
 
-    server::answer(async {
-        let actor = server::authorize(Action::ManageBilling).await?;
-        let amount = parse_euros(&amount, "amount")?;
-        let method = match method.as_str() {
-            "bank_transfer" => PaymentMethod::BankTransfer,
-            "ideal" => PaymentMethod::Ideal,
-            "card" => PaymentMethod::Card,
-            "cash" => PaymentMethod::Cash,
-            _ => {
-                return Err(PorticoError::Invalid {
-                    field: "method".into(),
-                    message: "Choose how the money came in.".into(),
-                })
-            }
-        };
-        invoices::record_payment(
-            &server::db()?,
-            &server::stamp(&actor)?,
-            invoice_id,
-            amount,
-            method,
-            &reference,
-        )
-        .await?;
-        Ok(())
-    })
-    .await
+    let actor = server::authorize(Action::ManageBilling).await?;
+    let amount = parse_euros(&amount, "amount")?;
+    let method = match method.as_str() {
+        "bank_transfer" => PaymentMethod::BankTransfer,
+        "ideal" => PaymentMethod::Ideal,
+        "card" => PaymentMethod::Card,
+        "cash" => PaymentMethod::Cash,
+        _ => {
+            return Err(PorticoError::Invalid {
+                field: "method".into(),
+                message: "Choose how the money came in.".into(),
+            })
+        }
+    };
+    invoices::record_payment(
+        &server::db()?,
+        &server::stamp(&actor)?,
+        invoice_id,
+        amount,
+        method,
+        &reference,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Cancels an issued, unpaid invoice with a credit note.
@@ -191,22 +187,19 @@ pub async fn credit_invoice(invoice_id: i32) -> Result<(), PorticoError> {
 
     use crate::{server, staff::local::Local};
 
-    server::answer(async {
-        let actor = server::authorize(Action::ManageBilling).await?;
-        let db = server::db()?;
-        let settings = company::profile(&db).await?;
-        let today = Local::load(&db).await?.today();
-        let storage = server::storage()?;
-        invoices::credit(
-            &db,
-            Some(&*storage),
-            &server::stamp(&actor)?,
-            invoice_id,
-            today,
-            &settings.invoice_prefix,
-        )
-        .await?;
-        Ok(())
-    })
-    .await
+    let actor = server::authorize(Action::ManageBilling).await?;
+    let db = server::db()?;
+    let settings = company::profile(&db).await?;
+    let today = Local::load(&db).await?.today();
+    let storage = server::storage()?;
+    invoices::credit(
+        &db,
+        Some(&*storage),
+        &server::stamp(&actor)?,
+        invoice_id,
+        today,
+        &settings.invoice_prefix,
+    )
+    .await?;
+    Ok(())
 }

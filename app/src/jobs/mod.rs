@@ -6,12 +6,14 @@ pub mod page;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::{invoices::InvoiceView, quotes::QuoteView, staff::Person, PorticoError};
+use crate::{
+    invoices::InvoiceView, quotes::QuoteView, staff::Person, states::JobState, PorticoError,
+};
 
 /// A status button: where the job can go next, for this person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusStep {
-    pub code: String,
+    pub to: JobState,
     /// The button's words: "On our way", "Started", "Done", "Cancel the move".
     pub label: String,
     pub needs_eta: bool,
@@ -24,8 +26,7 @@ pub struct StatusStep {
 pub struct TimelineItem {
     pub at: String,
     pub by: Option<String>,
-    pub code: String,
-    pub label: String,
+    pub to: JobState,
     pub note: String,
     pub eta: Option<String>,
 }
@@ -50,8 +51,7 @@ pub struct StaffJobView {
     pub reference: String,
     pub customer_id: i32,
     pub customer_name: String,
-    pub status: String,
-    pub status_label: String,
+    pub state: JobState,
     pub details: JobDetailsForm,
     pub requested_date: String,
     pub confirmed_date: Option<String>,
@@ -70,6 +70,12 @@ pub struct StaffJobView {
     pub can_manage: bool,
     /// Office and admin: invoices and payments.
     pub can_bill: bool,
+    /// The job takes a (new version of its) quote now.
+    pub may_quote: bool,
+    /// Date, slot and crew can be set now.
+    pub may_schedule: bool,
+    /// The accepted quote that can become the invoice (none while it has one).
+    pub invoice_from_quote: Option<i32>,
 }
 
 #[cfg(feature = "ssr")]
@@ -126,10 +132,10 @@ fn step(to: portico_domain::jobs::JobStatus) -> StatusStep {
         JobStatus::Completed => "Done",
         JobStatus::Cancelled => "Cancel the move",
         JobStatus::Scheduled => "Back to scheduled",
-        other => other.label(),
+        other => crate::states::Shown::label(JobState::from(other)),
     };
     StatusStep {
-        code: to.code().to_owned(),
+        to: to.into(),
         label: label.to_owned(),
         needs_eta: to == JobStatus::EnRoute,
         destructive: to == JobStatus::Cancelled,
@@ -189,87 +195,85 @@ pub async fn staff_job(job_id: i32) -> Result<StaffJobView, PorticoError> {
         staff::local::{self, Local},
     };
 
-    server::answer(async {
-        let (actor, job, crew_ids) = access::job_for(job_id, access::On::Work).await?;
-        let db = server::db()?;
-        server::record_staff_view(&db, &actor, format!("job:{job_id}")).await?;
-        let here = Local::load(&db).await?;
-        let customer = portico_domain::customers::find(&db, job.customer_id).await?;
-        let names = jobs::names_of(&db, crew_ids.iter().copied()).await?;
-        let can_manage = policy::can(&actor, Action::ManageJobs).is_allowed();
-        let can_bill = policy::can(&actor, Action::ManageBilling).is_allowed();
-        let crew_options = if can_manage {
-            jobs::crew_members(&db)
-                .await?
-                .into_iter()
-                .map(|(id, name)| Person { id, name })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let timeline = jobs::timeline(&db, job_id)
+    let (actor, job, crew_ids) = access::job_for(job_id, access::On::Work).await?;
+    let db = server::db()?;
+    server::record_staff_view(&db, &actor, format!("job:{job_id}")).await?;
+    let here = Local::load(&db).await?;
+    let customer = portico_domain::customers::find(&db, job.customer_id).await?;
+    let names = jobs::names_of(&db, crew_ids.iter().copied()).await?;
+    let can_manage = policy::can(&actor, Action::ManageJobs).is_allowed();
+    let can_bill = policy::can(&actor, Action::ManageBilling).is_allowed();
+    let crew_options = if can_manage {
+        jobs::crew_members(&db)
             .await?
             .into_iter()
-            .rev()
-            .map(|e| TimelineItem {
-                at: here.date_time(e.at),
-                by: e.by,
-                code: e.to.code().to_owned(),
-                label: e.to.label().to_owned(),
-                note: e.note,
-                eta: e.eta.map(|eta| here.time(eta)),
-            })
-            .collect();
-        // Prices are the office's business, not the crew's.
-        let quotes = if can_manage {
-            crate::quotes::views_for_job(&db, &here, job_id).await?
-        } else {
-            Vec::new()
-        };
-        let invoices = if can_bill {
-            crate::invoices::views_for_job(&db, &here, job_id).await?
-        } else {
-            Vec::new()
-        };
-        Ok(StaffJobView {
-            id: job.id,
-            reference: job.reference.clone(),
-            customer_id: job.customer_id,
-            customer_name: customer.name,
-            status: job.status.code().to_owned(),
-            status_label: job.status.label().to_owned(),
-            details: JobDetailsForm {
-                origin_address: job.origin_address.clone(),
-                origin_notes: job.origin_notes.clone(),
-                destination_address: job.destination_address.clone(),
-                destination_notes: job.destination_notes.clone(),
-                requested_date: job.requested_date.format("%Y-%m-%d").to_string(),
-                volume_m3: job.volume_m3.map(|v| v.to_string()).unwrap_or_default(),
-                notes: job.notes.clone(),
-            },
-            requested_date: local::date(job.requested_date),
-            confirmed_date: job.confirmed_date.map(local::date),
-            confirmed_date_iso: job
-                .confirmed_date
-                .map(|d| d.format("%Y-%m-%d").to_string())
-                .unwrap_or_default(),
-            slot_start: job.slot_start.clone().unwrap_or_default(),
-            slot_end: job.slot_end.clone().unwrap_or_default(),
-            eta: job.eta.map(|eta| here.time(eta)),
-            crew: names
-                .into_iter()
-                .map(|(id, name)| Person { id, name })
-                .collect(),
-            crew_options,
-            next_steps: steps_for(&actor, job.status),
-            timeline,
-            quotes,
-            invoices,
-            can_manage,
-            can_bill,
+            .map(|(id, name)| Person { id, name })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let timeline = jobs::timeline(&db, job_id)
+        .await?
+        .into_iter()
+        .rev()
+        .map(|e| TimelineItem {
+            at: here.date_time(e.at),
+            by: e.by,
+            to: e.to.into(),
+            note: e.note,
+            eta: e.eta.map(|eta| here.time(eta)),
         })
+        .collect();
+    // Prices are the office's business, not the crew's.
+    let quotes = if can_manage {
+        crate::quotes::views_for_job(&db, &here, job_id).await?
+    } else {
+        Vec::new()
+    };
+    let (invoices, invoice_from_quote) = if can_bill {
+        crate::invoices::for_job(&db, job_id).await?
+    } else {
+        (Vec::new(), None)
+    };
+    Ok(StaffJobView {
+        id: job.id,
+        reference: job.reference.clone(),
+        customer_id: job.customer_id,
+        customer_name: customer.name,
+        state: job.status.into(),
+        details: JobDetailsForm {
+            origin_address: job.origin_address.clone(),
+            origin_notes: job.origin_notes.clone(),
+            destination_address: job.destination_address.clone(),
+            destination_notes: job.destination_notes.clone(),
+            requested_date: job.requested_date.format("%Y-%m-%d").to_string(),
+            volume_m3: job.volume_m3.map(|v| v.to_string()).unwrap_or_default(),
+            notes: job.notes.clone(),
+        },
+        requested_date: local::date(job.requested_date),
+        confirmed_date: job.confirmed_date.map(local::date),
+        confirmed_date_iso: job
+            .confirmed_date
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+        slot_start: job.slot_start.clone().unwrap_or_default(),
+        slot_end: job.slot_end.clone().unwrap_or_default(),
+        eta: job.eta.map(|eta| here.time(eta)),
+        crew: names
+            .into_iter()
+            .map(|(id, name)| Person { id, name })
+            .collect(),
+        crew_options,
+        next_steps: steps_for(&actor, job.status),
+        timeline,
+        quotes,
+        invoices,
+        can_manage,
+        can_bill,
+        may_quote: can_manage && job.status.takes_a_quote(),
+        may_schedule: can_manage && job.status.can_be_scheduled(),
+        invoice_from_quote,
     })
-    .await
 }
 
 /// A new job for a customer; answers the new job's id.
@@ -279,19 +283,16 @@ pub async fn create_job(customer_id: i32, details: JobDetailsForm) -> Result<i32
 
     use crate::server;
 
-    server::answer(async {
-        let actor = server::authorize(Action::ManageJobs).await?;
-        let details = parse_details(details)?;
-        let job = jobs::create(
-            &server::db()?,
-            &server::stamp(&actor)?,
-            customer_id,
-            details,
-        )
-        .await?;
-        Ok(job.id)
-    })
-    .await
+    let actor = server::authorize(Action::ManageJobs).await?;
+    let details = parse_details(details)?;
+    let job = jobs::create(
+        &server::db()?,
+        &server::stamp(&actor)?,
+        customer_id,
+        details,
+    )
+    .await?;
+    Ok(job.id)
 }
 
 /// Saves the job's details.
@@ -301,13 +302,10 @@ pub async fn update_job(job_id: i32, details: JobDetailsForm) -> Result<(), Port
 
     use crate::server;
 
-    server::answer(async {
-        let actor = server::authorize(Action::ManageJobs).await?;
-        let details = parse_details(details)?;
-        jobs::update_details(&server::db()?, &server::stamp(&actor)?, job_id, details).await?;
-        Ok(())
-    })
-    .await
+    let actor = server::authorize(Action::ManageJobs).await?;
+    let details = parse_details(details)?;
+    jobs::update_details(&server::db()?, &server::stamp(&actor)?, job_id, details).await?;
+    Ok(())
 }
 
 /// Confirms the day, the arrival window and the crew.
@@ -323,18 +321,15 @@ pub async fn schedule_job(
 
     use crate::{server, staff::local::parse_date};
 
-    server::answer(async {
-        let actor = server::authorize(Action::ManageJobs).await?;
-        let plan = jobs::Schedule {
-            date: parse_date(&date, "date")?,
-            slot_start,
-            slot_end,
-            crew,
-        };
-        jobs::schedule(&server::db()?, &server::stamp(&actor)?, job_id, plan).await?;
-        Ok(())
-    })
-    .await
+    let actor = server::authorize(Action::ManageJobs).await?;
+    let plan = jobs::Schedule {
+        date: parse_date(&date, "date")?,
+        slot_start,
+        slot_end,
+        crew,
+    };
+    jobs::schedule(&server::db()?, &server::stamp(&actor)?, job_id, plan).await?;
+    Ok(())
 }
 
 /// A status button: "on our way" (with the ETA as local `HH:MM`), "started", "done", or
@@ -350,39 +345,35 @@ pub async fn change_job_status(
 
     use crate::{server, staff::local::Local};
 
-    server::answer(async {
-        let (actor, job, _) = access::job_for(job_id, access::On::Status).await?;
-        let to = JobStatus::from_code(&status).ok_or(PorticoError::Invalid {
-            field: "status".into(),
-            message: "Choose one of the offered steps.".into(),
-        })?;
-        if !steps_for(&actor, job.status)
-            .iter()
-            .any(|s| s.code == to.code())
-        {
-            // Either illegal for the job or not this person's button: name the states.
-            return Err(
-                match portico_domain::jobs::lifecycle::check(job.status, to, jobs::Trigger::Manual)
-                {
-                    Err(error) => error.into(),
-                    Ok(()) => PorticoError::Forbidden,
-                },
-            );
+    let (actor, job, _) = access::job_for(job_id, access::On::Status).await?;
+    let to = JobStatus::from_code(&status).ok_or(PorticoError::Invalid {
+        field: "status".into(),
+        message: "Choose one of the offered steps.".into(),
+    })?;
+    if !steps_for(&actor, job.status)
+        .iter()
+        .any(|s| s.to == JobState::from(to))
+    {
+        // Either illegal for the job or not this person's button: name the states.
+        return Err(
+            match portico_domain::jobs::lifecycle::check(job.status, to, jobs::Trigger::Manual) {
+                Err(error) => error.into(),
+                Ok(()) => PorticoError::Forbidden,
+            },
+        );
+    }
+    let db = server::db()?;
+    let eta = if to == JobStatus::EnRoute {
+        if eta.trim().is_empty() {
+            return Err(PorticoError::Invalid {
+                field: "eta".into(),
+                message: "Say when you expect to arrive.".into(),
+            });
         }
-        let db = server::db()?;
-        let eta = if to == JobStatus::EnRoute {
-            if eta.trim().is_empty() {
-                return Err(PorticoError::Invalid {
-                    field: "eta".into(),
-                    message: "Say when you expect to arrive.".into(),
-                });
-            }
-            Some(Local::load(&db).await?.next_at(&eta, "eta")?)
-        } else {
-            None
-        };
-        jobs::change_status(&db, &server::stamp(&actor)?, job_id, to, &note, eta).await?;
-        Ok(())
-    })
-    .await
+        Some(Local::load(&db).await?.next_at(&eta, "eta")?)
+    } else {
+        None
+    };
+    jobs::change_status(&db, &server::stamp(&actor)?, job_id, to, &note, eta).await?;
+    Ok(())
 }

@@ -77,7 +77,6 @@ where
 fn JobView(job: StaffJobView, documents: DocumentList, thread: Thread) -> impl IntoView {
     let title = format!("{} · {}", job.reference, job.customer_name);
     let customer_href = format!("/staff/customers/{}", job.customer_id);
-    let schedulable = matches!(job.status.as_str(), "accepted" | "scheduled" | "en_route");
     let customer_name = job.customer_name.clone();
     let reference = job.reference.clone();
     view! {
@@ -87,7 +86,7 @@ fn JobView(job: StaffJobView, documents: DocumentList, thread: Thread) -> impl I
                 <p class="page-header__eyebrow"><A href=customer_href>{customer_name}</A></p>
                 <h1 id="job-title">{reference}</h1>
                 <p>
-                    <StatusBadge code=job.status.clone() label=job.status_label.clone() />
+                    <StatusBadge state=job.state />
                     {job.confirmed_date.clone().map(|d| view! { " · " {d} " · " {job.slot_start.clone()} "–" {job.slot_end.clone()} })}
                     {job.eta.clone().map(|eta| view! { <strong class="eta">" · ETA " {eta}</strong> })}
                 </p>
@@ -97,8 +96,8 @@ fn JobView(job: StaffJobView, documents: DocumentList, thread: Thread) -> impl I
                     <StatusButtons job_id=job.id steps=job.next_steps.clone() />
                     <AddressCard job=job.clone() />
                     {job.can_manage.then(|| view! { <DetailsForm job=job.clone() /> })}
-                    {(job.can_manage && schedulable).then(|| view! { <ScheduleForm job=job.clone() /> })}
-                    {job.can_manage.then(|| view! { <QuoteSection job_id=job.id status=job.status.clone() quotes=job.quotes.clone() /> })}
+                    {job.may_schedule.then(|| view! { <ScheduleForm job=job.clone() /> })}
+                    {job.can_manage.then(|| view! { <QuoteSection job_id=job.id quotable=job.may_quote quotes=job.quotes.clone() /> })}
                     {job.can_bill.then(|| view! { <InvoiceSection job=job.clone() /> })}
                     <DocumentSection job_id=job.id can_manage=job.can_manage documents />
                 </div>
@@ -129,7 +128,7 @@ pub fn StatusButtons(job_id: i32, steps: Vec<StatusStep>) -> impl IntoView {
                     view! {
                         <ActionForm action attr:class="form form--inline">
                             <input type="hidden" name="job_id" value=job_id />
-                            <input type="hidden" name="status" value=step.code.clone() />
+                            <input type="hidden" name="status" value=step.to.as_str() />
                             <div class="field">
                                 <label for=format!("eta-{job_id}")>"Expected arrival"</label>
                                 <input id=format!("eta-{job_id}") name="eta" type="time" required aria-describedby="eta-error" />
@@ -144,7 +143,7 @@ pub fn StatusButtons(job_id: i32, steps: Vec<StatusStep>) -> impl IntoView {
                             <summary class="button button--secondary">{step.label.clone()} "…"</summary>
                             <ActionForm action attr:class="form">
                                 <input type="hidden" name="job_id" value=job_id />
-                                <input type="hidden" name="status" value=step.code.clone() />
+                                <input type="hidden" name="status" value=step.to.as_str() />
                                 <div class="field">
                                     <label for=format!("cancel-note-{job_id}")>"Reason (shown on the timeline)"</label>
                                     <input id=format!("cancel-note-{job_id}") name="note" type="text" maxlength="1000" />
@@ -157,7 +156,7 @@ pub fn StatusButtons(job_id: i32, steps: Vec<StatusStep>) -> impl IntoView {
                     view! {
                         <ActionForm action attr:class="form form--inline">
                             <input type="hidden" name="job_id" value=job_id />
-                            <input type="hidden" name="status" value=step.code.clone() />
+                            <input type="hidden" name="status" value=step.to.as_str() />
                             <button type="submit" class="button button--big">{step.label}</button>
                         </ActionForm>
                     }.into_any()
@@ -333,15 +332,6 @@ fn InvoiceSection(job: StaffJobView) -> impl IntoView {
     let from_quote = ServerAction::<InvoiceFromQuote>::new();
     refresh_after(from_quote);
     let error = action_error(from_quote);
-    let accepted = job
-        .quotes
-        .iter()
-        .find(|q| q.status == "accepted")
-        .map(|q| q.id);
-    let open_invoice = job
-        .invoices
-        .iter()
-        .any(|i| !i.credit_note && i.status != "credited");
     view! {
         <section class="card" aria-labelledby="invoices-title">
             <h2 id="invoices-title">"Invoices"</h2>
@@ -349,7 +339,7 @@ fn InvoiceSection(job: StaffJobView) -> impl IntoView {
             <ul class="item-list">
                 {job.invoices.iter().cloned().map(|invoice| view! { <InvoiceItem invoice /> }).collect_view()}
             </ul>
-            {accepted.filter(|_| !open_invoice).map(|quote_id| view! {
+            {job.invoice_from_quote.map(|quote_id| view! {
                 <ActionForm action=from_quote>
                     <input type="hidden" name="quote_id" value=quote_id />
                     <button type="submit" class="button">"Create invoice from the accepted quote"</button>
@@ -425,18 +415,16 @@ fn InvoiceItem(invoice: InvoiceView) -> impl IntoView {
     let issue_error = action_error(issue);
     let pay_error = action_error(pay);
     let credit_error = action_error(credit);
-    let open = matches!(invoice.status.as_str(), "issued" | "overdue") && !invoice.credit_note;
-    let amount = invoice
-        .outstanding
-        .trim_start_matches("€ ")
-        .replace('.', "");
+    let open = invoice.may_record_payment;
+    let may_credit = invoice.may_credit;
+    let amount = invoice.outstanding_input.clone();
     let id = invoice.id;
     view! {
         <li class="item item--stacked">
             <div>
                 <p class="item__title">
                     {if invoice.credit_note { "Credit note " } else { "Invoice " }} {invoice.number.clone()} " · " {invoice.total.clone()}
-                    " " <StatusBadge code=invoice.status.clone() label=invoice.status_label.clone() />
+                    " " <StatusBadge state=invoice.state />
                 </p>
                 <p class="item__meta">
                     {invoice.issue_date.clone().map(|d| view! { "Issued " {d} })}
@@ -447,7 +435,7 @@ fn InvoiceItem(invoice: InvoiceView) -> impl IntoView {
             {invoice.pdf_url.clone().map(|url| view! {
                 <a class="button button--secondary" href=url download>"Download PDF"</a>
             })}
-            {(invoice.status == "draft").then(|| view! {
+            {invoice.may_issue.then(|| view! {
                 <ActionForm action=issue>
                     <input type="hidden" name="invoice_id" value=id />
                     <button type="submit" class="button">"Issue invoice"</button>
@@ -478,14 +466,16 @@ fn InvoiceItem(invoice: InvoiceView) -> impl IntoView {
                     <button type="submit" class="button">"Record payment"</button>
                 </ActionForm>
                 <FormError error=pay_error />
-                <details class="disclosure">
-                    <summary class="button button--secondary">"Credit this invoice…"</summary>
-                    <ActionForm action=credit>
-                        <input type="hidden" name="invoice_id" value=id />
-                        <p>"A credit note with the next number cancels this invoice. This cannot be undone."</p>
-                        <button type="submit" class="button button--danger">"Yes, issue a credit note"</button>
-                    </ActionForm>
-                </details>
+                {may_credit.then(|| view! {
+                    <details class="disclosure">
+                        <summary class="button button--secondary">"Credit this invoice…"</summary>
+                        <ActionForm action=credit>
+                            <input type="hidden" name="invoice_id" value=id />
+                            <p>"A credit note with the next number cancels this invoice. This cannot be undone."</p>
+                            <button type="submit" class="button button--danger">"Yes, issue a credit note"</button>
+                        </ActionForm>
+                    </details>
+                })}
                 <FormError error=credit_error />
             })}
         </li>
@@ -502,7 +492,7 @@ fn Timeline(job: StaffJobView) -> impl IntoView {
                 {job.timeline.into_iter().map(|item| view! {
                     <li class="timeline__item">
                         <p class="timeline__head">
-                            <StatusBadge code=item.code label=item.label />
+                            <StatusBadge state=item.to />
                             " " <time>{item.at}</time>
                         </p>
                         <p>{item.note}{item.eta.map(|eta| view! { " ETA " {eta} "." })}</p>

@@ -21,28 +21,25 @@ pub struct OutgoingMail {
 pub async fn outgoing_mail() -> Result<Vec<OutgoingMail>, PorticoError> {
     use portico_domain::policy::Action;
 
-    use crate::server::{accounts, answer, authorize, db};
+    use crate::server::{accounts, authorize, db};
 
-    answer(async {
-        let actor = authorize(Action::ViewOutbox).await?;
-        if !accounts()?.demo {
-            return Err(PorticoError::NotFound);
-        }
-        Ok(portico_domain::mail::outbox_for(&db()?, &actor, 50)
-            .await?
-            .into_iter()
-            .map(|m| OutgoingMail {
-                id: m.id,
-                to: m.to_address,
-                subject: m.subject,
-                body: m.body_text,
-                created_at: m.created_at.to_rfc3339(),
-                sent: m.sent_at.is_some(),
-                last_error: m.last_error,
-            })
-            .collect())
-    })
-    .await
+    let actor = authorize(Action::ViewOutbox).await?;
+    if !accounts()?.demo {
+        return Err(PorticoError::NotFound);
+    }
+    Ok(portico_domain::mail::outbox_for(&db()?, &actor, 50)
+        .await?
+        .into_iter()
+        .map(|m| OutgoingMail {
+            id: m.id,
+            to: m.to_address,
+            subject: m.subject,
+            body: m.body_text,
+            created_at: m.created_at.to_rfc3339(),
+            sent: m.sent_at.is_some(),
+            last_error: m.last_error,
+        })
+        .collect())
 }
 
 /// Turns the lines of a plain-text mail into paragraphs, with links clickable.

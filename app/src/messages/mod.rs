@@ -28,26 +28,23 @@ pub async fn job_thread(job_id: i32) -> Result<Vec<MessageView>, PorticoError> {
 
     use crate::{jobs::access, server, staff::local::Local};
 
-    server::answer(async {
-        let (actor, _, _) = access::job_for(job_id, access::On::View).await?;
-        let db = server::db()?;
-        let here = Local::load(&db).await?;
-        let reader = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
-        Ok(messages::read_thread(&db, job_id, reader)
-            .await?
-            .into_iter()
-            .map(|m| MessageView {
-                id: m.id,
-                author: m.author,
-                from_staff: m.from_staff,
-                mine: m.mine,
-                body: m.body,
-                at: here.date_time(m.at),
-                new: m.new,
-            })
-            .collect())
-    })
-    .await
+    let (actor, _, _) = access::job_for(job_id, access::On::View).await?;
+    let db = server::db()?;
+    let here = Local::load(&db).await?;
+    let reader = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+    Ok(messages::read_thread(&db, job_id, reader)
+        .await?
+        .into_iter()
+        .map(|m| MessageView {
+            id: m.id,
+            author: m.author,
+            from_staff: m.from_staff,
+            mine: m.mine,
+            body: m.body,
+            at: here.date_time(m.at),
+            new: m.new,
+        })
+        .collect())
 }
 
 /// Marks a job's thread read up to the newest message the page showed. The page calls it once
@@ -58,13 +55,10 @@ pub async fn mark_thread_read(job_id: i32, up_to: i32) -> Result<(), PorticoErro
 
     use crate::{jobs::access, server};
 
-    server::answer(async {
-        let (actor, _, _) = access::job_for(job_id, access::On::View).await?;
-        let reader = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
-        messages::mark_thread_read(&server::db()?, job_id, reader, up_to).await?;
-        Ok(())
-    })
-    .await
+    let (actor, _, _) = access::job_for(job_id, access::On::View).await?;
+    let reader = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+    messages::mark_thread_read(&server::db()?, job_id, reader, up_to).await?;
+    Ok(())
 }
 
 /// Posts a message on a job's thread.
@@ -74,20 +68,17 @@ pub async fn post_message(job_id: i32, body: String) -> Result<(), PorticoError>
 
     use crate::{jobs::access, server};
 
-    server::answer(async {
-        let (actor, _, _) = access::job_for(job_id, access::On::Message).await?;
-        let author = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
-        messages::post(
-            &server::db()?,
-            &server::stamp(&actor)?,
-            job_id,
-            author,
-            &body,
-        )
-        .await?;
-        Ok(())
-    })
-    .await
+    let (actor, _, _) = access::job_for(job_id, access::On::Message).await?;
+    let author = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+    messages::post(
+        &server::db()?,
+        &server::stamp(&actor)?,
+        job_id,
+        author,
+        &body,
+    )
+    .await?;
+    Ok(())
 }
 
 /// A job's message thread and the signal that reloads it; created by the page beside the job's

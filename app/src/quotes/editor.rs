@@ -14,12 +14,8 @@ use crate::{
 };
 
 #[component]
-pub fn QuoteSection(job_id: i32, status: String, quotes: Vec<QuoteView>) -> impl IntoView {
-    let quotable = matches!(
-        status.as_str(),
-        "requested" | "quoted" | "declined" | "expired"
-    );
-    let draft = quotes.iter().find(|q| q.status == "draft").cloned();
+pub fn QuoteSection(job_id: i32, quotable: bool, quotes: Vec<QuoteView>) -> impl IntoView {
+    let draft = quotes.iter().find(|q| q.may_edit).cloned();
     // A new version starts from the newest one's lines.
     let start_lines = draft
         .as_ref()
@@ -79,12 +75,11 @@ fn QuoteVersion(quote: QuoteView) -> impl IntoView {
     let send_error = action_error(send);
     let answer_error = action_error(answer);
     let id = quote.id;
-    let status = quote.status.clone();
     view! {
         <article class="quote" aria-label=format!("Quote version {}", quote.version)>
             <p class="quote__head">
                 <strong>"Version " {quote.version}</strong> " "
-                <StatusBadge code=format!("quote-{}", quote.status) label=quote.status.clone() />
+                <StatusBadge state=quote.state />
                 " · valid until " {quote.valid_until.clone()}
                 {quote.sent_at.clone().map(|at| view! { " · sent " {at} })}
             </p>
@@ -107,7 +102,7 @@ fn QuoteVersion(quote: QuoteView) -> impl IntoView {
             </div>
             <Totals totals=quote.totals.clone() />
             <a class="button button--secondary" href=format!("/files/quotes/{id}.pdf") download>"Download PDF"</a>
-            {(status == "draft").then(|| view! {
+            {quote.may_edit.then(|| view! {
                 <ActionForm action=send attr:class="form form--inline">
                     <input type="hidden" name="quote_id" value=id />
                     <button type="submit" class="button">"Send to the customer"</button>
@@ -115,7 +110,7 @@ fn QuoteVersion(quote: QuoteView) -> impl IntoView {
                 <FormError error=send_error />
                 <FieldError error=send_error field="valid_until" />
             })}
-            {(status == "sent").then(|| view! {
+            {quote.may_record_answer.then(|| view! {
                 <details class="disclosure">
                     <summary class="button button--secondary">"Record the customer's answer…"</summary>
                     <ActionForm action=answer attr:class="form">

@@ -61,7 +61,11 @@ pub struct TotalsView {
 pub struct QuoteView {
     pub id: i32,
     pub version: i32,
-    pub status: String,
+    pub state: crate::states::QuoteState,
+    /// A draft: the editor and "Send" are offered.
+    pub may_edit: bool,
+    /// Sent and unanswered: staff may record the customer's answer.
+    pub may_record_answer: bool,
     pub valid_until: String,
     pub valid_until_iso: String,
     pub sent_at: Option<String>,
@@ -162,7 +166,7 @@ pub(crate) mod convert {
 
 #[cfg(feature = "ssr")]
 pub(crate) async fn views_for_job(
-    db: &sea_orm::DatabaseConnection,
+    db: &portico_domain::DatabaseConnection,
     here: &crate::staff::local::Local,
     job_id: i32,
 ) -> Result<Vec<QuoteView>, PorticoError> {
@@ -192,7 +196,9 @@ pub(crate) async fn views_for_job(
             QuoteView {
                 id: q.quote.id,
                 version: q.quote.version,
-                status: q.quote.status.label().to_owned(),
+                state: q.quote.status.into(),
+                may_edit: q.quote.is_editable(),
+                may_record_answer: q.quote.awaits_answer(),
                 valid_until: local::date(q.quote.valid_until),
                 valid_until_iso: q.quote.valid_until.format("%Y-%m-%d").to_string(),
                 sent_at: q.quote.sent_at.map(|at| here.date_time(at)),
@@ -216,16 +222,13 @@ pub async fn save_quote(
 
     use crate::{server, staff::local::parse_date};
 
-    server::answer(async {
-        let actor = server::authorize(Action::ManageJobs).await?;
-        let draft = quotes::QuoteDraft {
-            valid_until: parse_date(&valid_until, "valid_until")?,
-            lines: convert::inputs(lines)?,
-        };
-        quotes::save_draft(&server::db()?, &server::stamp(&actor)?, job_id, draft).await?;
-        Ok(())
-    })
-    .await
+    let actor = server::authorize(Action::ManageJobs).await?;
+    let draft = quotes::QuoteDraft {
+        valid_until: parse_date(&valid_until, "valid_until")?,
+        lines: convert::inputs(lines)?,
+    };
+    quotes::save_draft(&server::db()?, &server::stamp(&actor)?, job_id, draft).await?;
+    Ok(())
 }
 
 /// What the editor shows under the lines while they are typed.
@@ -248,22 +251,19 @@ pub async fn preview_quote(lines: Vec<LineForm>) -> Result<QuotePreview, Portico
 
     use crate::server;
 
-    server::answer(async {
-        server::authorize(Action::ManageJobs).await?;
-        let priced = convert::inputs(lines).and_then(|inputs| Ok(price_lines(inputs)?));
-        Ok(match priced {
-            Ok(priced) => QuotePreview {
-                totals: Some(convert::totals(&Totals::of(&priced))),
-                problem: None,
-            },
-            Err(PorticoError::Invalid { message, .. }) => QuotePreview {
-                totals: None,
-                problem: Some(message),
-            },
-            Err(other) => return Err(other),
-        })
+    server::authorize(Action::ManageJobs).await?;
+    let priced = convert::inputs(lines).and_then(|inputs| Ok(price_lines(inputs)?));
+    Ok(match priced {
+        Ok(priced) => QuotePreview {
+            totals: Some(convert::totals(&Totals::of(&priced))),
+            problem: None,
+        },
+        Err(PorticoError::Invalid { message, .. }) => QuotePreview {
+            totals: None,
+            problem: Some(message),
+        },
+        Err(other) => return Err(other),
     })
-    .await
 }
 
 /// Sends the draft: it can no longer change, and the job is `quoted`.
@@ -273,19 +273,16 @@ pub async fn send_quote(quote_id: i32) -> Result<(), PorticoError> {
 
     use crate::server;
 
-    server::answer(async {
-        let actor = server::authorize(Action::ManageJobs).await?;
-        let storage = server::storage()?;
-        quotes::send(
-            &server::db()?,
-            Some(&*storage),
-            &server::stamp(&actor)?,
-            quote_id,
-        )
-        .await?;
-        Ok(())
-    })
-    .await
+    let actor = server::authorize(Action::ManageJobs).await?;
+    let storage = server::storage()?;
+    quotes::send(
+        &server::db()?,
+        Some(&*storage),
+        &server::stamp(&actor)?,
+        quote_id,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Records the customer's answer given by phone or e-mail: `accepted` with the name they
@@ -301,21 +298,18 @@ pub async fn record_quote_answer(
 
     use crate::server;
 
-    server::answer(async {
-        let actor = server::authorize(Action::ManageJobs).await?;
-        let db = server::db()?;
-        let stamp = server::stamp(&actor)?;
-        match answer.as_str() {
-            "accepted" => quotes::accept(&db, &stamp, quote_id, &name).await?,
-            "declined" => quotes::decline(&db, &stamp, quote_id, &reason).await?,
-            _ => {
-                return Err(PorticoError::Invalid {
-                    field: "answer".into(),
-                    message: "Choose accepted or declined.".into(),
-                })
-            }
-        };
-        Ok(())
-    })
-    .await
+    let actor = server::authorize(Action::ManageJobs).await?;
+    let db = server::db()?;
+    let stamp = server::stamp(&actor)?;
+    match answer.as_str() {
+        "accepted" => quotes::accept(&db, &stamp, quote_id, &name).await?,
+        "declined" => quotes::decline(&db, &stamp, quote_id, &reason).await?,
+        _ => {
+            return Err(PorticoError::Invalid {
+                field: "answer".into(),
+                message: "Choose accepted or declined.".into(),
+            })
+        }
+    };
+    Ok(())
 }

@@ -15,8 +15,7 @@ pub struct DashboardJob {
     pub reference: String,
     pub customer_name: String,
     pub slot: String,
-    pub status: String,
-    pub status_label: String,
+    pub state: crate::states::JobState,
     pub crew: String,
 }
 
@@ -56,141 +55,137 @@ pub async fn staff_dashboard() -> Result<Dashboard, PorticoError> {
         staff::local::{self, Local},
     };
 
-    server::answer(async {
-        let actor = server::authorize(Action::ManageJobs).await?;
-        let db = server::db()?;
-        let here = Local::load(&db).await?;
-        let today = here.today();
-        let tomorrow = today.succ_opt().unwrap_or(today);
-        let day = |list: Vec<jobs::JobSummary>| -> Vec<DashboardJob> {
-            list.into_iter()
-                .map(|s| DashboardJob {
-                    id: s.job.id,
-                    reference: s.job.reference.clone(),
-                    customer_name: s.customer_name,
-                    slot: format!(
-                        "{}–{}",
-                        s.job.slot_start.clone().unwrap_or_default(),
-                        s.job.slot_end.clone().unwrap_or_default()
-                    ),
-                    status: s.job.status.code().to_owned(),
-                    status_label: s.job.status.label().to_owned(),
-                    crew: s
-                        .crew
-                        .into_iter()
-                        .map(|(_, n)| n)
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                })
-                .collect()
-        };
-        let today_jobs = day(jobs::on_day(&db, today, None).await?);
-        let tomorrow_jobs = day(jobs::on_day(&db, tomorrow, None).await?);
+    let actor = server::authorize(Action::ManageJobs).await?;
+    let db = server::db()?;
+    let here = Local::load(&db).await?;
+    let today = here.today();
+    let tomorrow = today.succ_opt().unwrap_or(today);
+    let day = |list: Vec<jobs::JobSummary>| -> Vec<DashboardJob> {
+        list.into_iter()
+            .map(|s| DashboardJob {
+                id: s.job.id,
+                reference: s.job.reference.clone(),
+                customer_name: s.customer_name,
+                slot: format!(
+                    "{}–{}",
+                    s.job.slot_start.clone().unwrap_or_default(),
+                    s.job.slot_end.clone().unwrap_or_default()
+                ),
+                state: s.job.status.into(),
+                crew: s
+                    .crew
+                    .into_iter()
+                    .map(|(_, n)| n)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+            .collect()
+    };
+    let today_jobs = day(jobs::on_day(&db, today, None).await?);
+    let tomorrow_jobs = day(jobs::on_day(&db, tomorrow, None).await?);
 
-        let waiting = quotes::awaiting_answer(&db).await?;
-        let reader = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
-        let unread_counts = messages::unread_from_customers(&db, reader).await?;
-        // The jobs both lists name, read once.
-        let job_ids: Vec<i32> = waiting
+    let waiting = quotes::awaiting_answer(&db).await?;
+    let reader = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
+    let unread_counts = messages::unread_from_customers(&db, reader).await?;
+    // The jobs both lists name, read once.
+    let job_ids: Vec<i32> = waiting
+        .iter()
+        .map(|q| q.job_id)
+        .chain(unread_counts.iter().map(|(job_id, _)| *job_id))
+        .collect();
+    let named = jobs::find_many(&db, &job_ids).await?;
+    let title = |job_id: i32| {
+        named
             .iter()
-            .map(|q| q.job_id)
-            .chain(unread_counts.iter().map(|(job_id, _)| *job_id))
-            .collect();
-        let named = jobs::find_many(&db, &job_ids).await?;
-        let title = |job_id: i32| {
-            named
-                .iter()
-                .find(|s| s.job.id == job_id)
-                .map(|s| format!("{} · {}", s.customer_name, s.job.reference))
-                .unwrap_or_default()
-        };
-        let quotes_waiting = waiting
-            .iter()
-            .map(|quote| DashboardItem {
-                href: format!("/staff/jobs/{}", quote.job_id),
-                title: title(quote.job_id),
-                detail: format!(
-                    "{} · valid until {}",
-                    format_euros(quote.total_cents),
-                    local::date(quote.valid_until)
-                ),
-            })
-            .collect();
-        let overdue_invoices = invoices::overdue(&db).await?;
-        let names = customers::find_many(
-            &db,
-            &overdue_invoices
-                .iter()
-                .map(|i| i.customer_id)
-                .collect::<Vec<_>>(),
-        )
-        .await?;
-        let overdue = overdue_invoices
-            .iter()
-            .map(|i| DashboardItem {
-                href: i.job_id.map_or_else(
-                    || format!("/staff/customers/{}", i.customer_id),
-                    |job| format!("/staff/jobs/{job}"),
-                ),
-                title: format!(
-                    "{} · {}",
-                    names
-                        .iter()
-                        .find(|c| c.id == i.customer_id)
-                        .map(|c| c.name.clone())
-                        .unwrap_or_default(),
-                    i.number.clone().unwrap_or_default()
-                ),
-                detail: format!(
-                    "{} open · due {}",
-                    format_euros(i.outstanding_cents()),
-                    i.due_date.map(local::date).unwrap_or_default()
-                ),
-            })
-            .collect();
-        let mut unread = Vec::new();
-        for (job_id, count) in unread_counts {
-            unread.push(DashboardItem {
-                href: format!("/staff/jobs/{job_id}#messages-title"),
-                title: title(job_id),
-                detail: format!(
-                    "{count} new {}",
-                    if count == 1 { "message" } else { "messages" }
-                ),
-            });
-        }
-        let to_do = jobs::with_status(
-            &db,
-            &[
-                JobStatus::Requested,
-                JobStatus::Accepted,
-                JobStatus::Completed,
-            ],
-        )
-        .await?
-        .into_iter()
-        .map(|s| DashboardItem {
-            href: format!("/staff/jobs/{}", s.job.id),
-            title: format!("{} · {}", s.customer_name, s.job.reference),
-            detail: match s.job.status {
-                JobStatus::Requested => "needs a quote".to_owned(),
-                JobStatus::Accepted => "accepted: schedule it".to_owned(),
-                _ => "done: invoice it".to_owned(),
-            },
+            .find(|s| s.job.id == job_id)
+            .map(|s| format!("{} · {}", s.customer_name, s.job.reference))
+            .unwrap_or_default()
+    };
+    let quotes_waiting = waiting
+        .iter()
+        .map(|quote| DashboardItem {
+            href: format!("/staff/jobs/{}", quote.job_id),
+            title: title(quote.job_id),
+            detail: format!(
+                "{} · valid until {}",
+                format_euros(quote.total_cents),
+                local::date(quote.valid_until)
+            ),
         })
         .collect();
-        Ok(Dashboard {
-            today_label: local::date(today),
-            today: today_jobs,
-            tomorrow_label: local::date(tomorrow),
-            tomorrow: tomorrow_jobs,
-            quotes_waiting,
-            overdue,
-            unread,
-            to_do,
+    let overdue_invoices = invoices::overdue(&db).await?;
+    let names = customers::find_many(
+        &db,
+        &overdue_invoices
+            .iter()
+            .map(|i| i.customer_id)
+            .collect::<Vec<_>>(),
+    )
+    .await?;
+    let overdue = overdue_invoices
+        .iter()
+        .map(|i| DashboardItem {
+            href: i.job_id.map_or_else(
+                || format!("/staff/customers/{}", i.customer_id),
+                |job| format!("/staff/jobs/{job}"),
+            ),
+            title: format!(
+                "{} · {}",
+                names
+                    .iter()
+                    .find(|c| c.id == i.customer_id)
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default(),
+                i.number.clone().unwrap_or_default()
+            ),
+            detail: format!(
+                "{} open · due {}",
+                format_euros(i.outstanding_cents()),
+                i.due_date.map(local::date).unwrap_or_default()
+            ),
         })
+        .collect();
+    let mut unread = Vec::new();
+    for (job_id, count) in unread_counts {
+        unread.push(DashboardItem {
+            href: format!("/staff/jobs/{job_id}#messages-title"),
+            title: title(job_id),
+            detail: format!(
+                "{count} new {}",
+                if count == 1 { "message" } else { "messages" }
+            ),
+        });
+    }
+    let to_do = jobs::with_status(
+        &db,
+        &[
+            JobStatus::Requested,
+            JobStatus::Accepted,
+            JobStatus::Completed,
+        ],
+    )
+    .await?
+    .into_iter()
+    .map(|s| DashboardItem {
+        href: format!("/staff/jobs/{}", s.job.id),
+        title: format!("{} · {}", s.customer_name, s.job.reference),
+        detail: match s.job.status {
+            JobStatus::Requested => "needs a quote".to_owned(),
+            JobStatus::Accepted => "accepted: schedule it".to_owned(),
+            _ => "done: invoice it".to_owned(),
+        },
     })
-    .await
+    .collect();
+    Ok(Dashboard {
+        today_label: local::date(today),
+        today: today_jobs,
+        tomorrow_label: local::date(tomorrow),
+        tomorrow: tomorrow_jobs,
+        quotes_waiting,
+        overdue,
+        unread,
+        to_do,
+    })
 }
 
 #[component]
@@ -239,7 +234,7 @@ fn DayPanel(id: &'static str, title: String, jobs: Vec<DashboardJob>) -> impl In
                     <li class="item">
                         <div>
                             <p class="item__title"><A href=format!("/staff/jobs/{}", job.id)>{job.slot} " · " {job.customer_name}</A></p>
-                            <p class="item__meta">{job.reference} " · " <StatusBadge code=job.status label=job.status_label />
+                            <p class="item__meta">{job.reference} " · " <StatusBadge state=job.state />
                                 {(!job.crew.is_empty()).then(|| view! { " · " {job.crew} })}</p>
                         </div>
                     </li>

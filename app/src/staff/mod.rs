@@ -18,11 +18,8 @@ pub struct Person {
 /// Answers 200 for office and admin: pages without data of their own ask it first.
 #[server(name = MayManageJobs, prefix = "/api", endpoint = "staff/may_manage_jobs")]
 pub async fn may_manage_jobs() -> Result<(), PorticoError> {
-    crate::server::answer(async {
-        crate::server::authorize(portico_domain::policy::Action::ManageJobs).await?;
-        Ok(())
-    })
-    .await
+    crate::server::authorize(portico_domain::policy::Action::ManageJobs).await?;
+    Ok(())
 }
 
 /// The latest error of a server action, as a signal.
@@ -63,10 +60,10 @@ pub fn FormError(#[prop(into)] error: Signal<Option<PorticoError>>) -> impl Into
     }
 }
 
-/// A status in a coloured pill; `code` picks the colour (`badge--en_route`).
+/// A state in a coloured pill; the state picks the colour (`badge--en_route`) and the words.
 #[component]
-pub fn StatusBadge(code: String, label: String) -> impl IntoView {
-    view! { <span class=format!("badge badge--{code}")>{label}</span> }
+pub fn StatusBadge<S: crate::states::Shown + Send + 'static>(state: S) -> impl IntoView {
+    view! { <span class=format!("badge badge--{}", state.badge())>{state.label()}</span> }
 }
 
 /// Shows `Loading…` while a resource loads, then the view, or the error.
@@ -92,7 +89,7 @@ pub mod local {
 
     impl Local {
         /// The company's zone (UTC before a company is set up) and the host's clock.
-        pub async fn load(db: &sea_orm::DatabaseConnection) -> Result<Self, PorticoError> {
+        pub async fn load(db: &portico_domain::DatabaseConnection) -> Result<Self, PorticoError> {
             let zone = portico_domain::company::profile(db)
                 .await
                 .ok()

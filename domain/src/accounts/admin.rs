@@ -1,34 +1,68 @@
-//! What staff do to other people's accounts: disable them, release a lock.
+//! What staff do to other people's accounts: change a role, disable and enable, release a
+//! lock. Each change and its audit row are one transaction.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionSession,
+    TransactionTrait,
+};
 
 use super::{session, throttle, user};
-use crate::DomainError;
+use crate::{
+    audit::{AuditAction, Stamp},
+    DomainError,
+};
+
+/// A person by id: not found when there is none.
+pub async fn person(db: &impl ConnectionTrait, user_id: i32) -> Result<user::Model, DomainError> {
+    user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("person"))
+}
+
+/// Staff act on others' accounts, not their own (that would lock an admin out by mistake).
+fn not_yourself(stamp: &Stamp, user_id: i32, what: &str) -> Result<(), DomainError> {
+    if stamp.by == Some(user_id) {
+        return Err(DomainError::Conflict(format!(
+            "You cannot {what} your own account."
+        )));
+    }
+    Ok(())
+}
 
 /// Disables a person: they cannot sign in, and every session of theirs ends now.
 pub async fn disable_user(
-    db: &impl ConnectionTrait,
-    now: DateTime<Utc>,
+    db: &impl TransactionTrait,
+    stamp: &Stamp,
     user_id: i32,
 ) -> Result<(), DomainError> {
-    let person = user::Entity::find_by_id(user_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("person"))?;
-    let mut row: user::ActiveModel = person.into();
-    row.disabled_at = Set(Some(now));
-    row.update(db).await?;
-    session::end_all(db, user_id, None).await?;
+    not_yourself(stamp, user_id, "disable")?;
+    let txn = db.begin().await?;
+    let mut row: user::ActiveModel = person(&txn, user_id).await?.into();
+    row.disabled_at = Set(Some(stamp.at));
+    row.update(&txn).await?;
+    session::end_all(&txn, user_id, None).await?;
+    stamp
+        .record(
+            &txn,
+            AuditAction::UserDisabled,
+            format!("user:{user_id}"),
+            None,
+        )
+        .await?;
+    txn.commit().await?;
     Ok(())
 }
 
 /// Lets a disabled person sign in again (their factors are as they were).
-pub async fn enable_user(db: &impl ConnectionTrait, user_id: i32) -> Result<(), DomainError> {
-    let person = user::Entity::find_by_id(user_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("person"))?;
+pub async fn enable_user(
+    db: &impl TransactionTrait,
+    stamp: &Stamp,
+    user_id: i32,
+) -> Result<(), DomainError> {
+    let txn = db.begin().await?;
+    let person = person(&txn, user_id).await?;
     if person.disabled_at.is_none() {
         return Err(DomainError::Conflict(
             "This account is not disabled.".into(),
@@ -36,7 +70,16 @@ pub async fn enable_user(db: &impl ConnectionTrait, user_id: i32) -> Result<(), 
     }
     let mut row: user::ActiveModel = person.into();
     row.disabled_at = Set(None);
-    row.update(db).await?;
+    row.update(&txn).await?;
+    stamp
+        .record(
+            &txn,
+            AuditAction::UserEnabled,
+            format!("user:{user_id}"),
+            None,
+        )
+        .await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -67,21 +110,41 @@ pub async fn people(
 }
 
 /// Lifts a lockout before it expires.
-pub async fn release_lock(db: &impl ConnectionTrait, user_id: i32) -> Result<(), DomainError> {
-    throttle::clear(db, user_id).await
+pub async fn release_lock(
+    db: &impl TransactionTrait,
+    stamp: &Stamp,
+    user_id: i32,
+) -> Result<(), DomainError> {
+    let txn = db.begin().await?;
+    person(&txn, user_id).await?;
+    throttle::clear(&txn, user_id).await?;
+    stamp
+        .record(
+            &txn,
+            AuditAction::LockReleased,
+            format!("user:{user_id}"),
+            None,
+        )
+        .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Gives a member of staff another role. Their sessions end, so the new role applies from their
 /// next sign-in (a privilege change never keeps an old session id).
 pub async fn change_role(
-    db: &impl ConnectionTrait,
+    db: &impl TransactionTrait,
+    stamp: &Stamp,
     user_id: i32,
     role: super::StaffRole,
 ) -> Result<super::StaffRole, DomainError> {
-    let person = user::Entity::find_by_id(user_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("person"))?;
+    if stamp.by == Some(user_id) {
+        return Err(DomainError::Conflict(
+            "You cannot change your own role.".into(),
+        ));
+    }
+    let txn = db.begin().await?;
+    let person = person(&txn, user_id).await?;
     let Some(previous) = person.staff_role else {
         return Err(DomainError::Conflict(
             "Only staff have a role; customers' contacts have a scope.".into(),
@@ -89,7 +152,16 @@ pub async fn change_role(
     };
     let mut row: user::ActiveModel = person.into();
     row.staff_role = Set(Some(role));
-    row.update(db).await?;
-    session::end_all(db, user_id, None).await?;
+    row.update(&txn).await?;
+    session::end_all(&txn, user_id, None).await?;
+    stamp
+        .record(
+            &txn,
+            AuditAction::RoleChanged,
+            format!("user:{user_id}"),
+            Some(format!("{} → {}", previous.code(), role.code())),
+        )
+        .await?;
+    txn.commit().await?;
     Ok(previous)
 }

@@ -5,14 +5,17 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 
 use super::{
     contact, invitation as entity, passkey_entity, password_credential, recovery_code, secrets,
     session, sign_in::normalise_email, totp_credential, user, ContactScope, StaffRole,
 };
-use crate::{mail, DomainError};
+use crate::{
+    audit::{AuditAction, Stamp},
+    mail, DomainError,
+};
 
 /// How long an invitation link works.
 pub const VALID_FOR: Duration = Duration::hours(72);
@@ -72,18 +75,18 @@ pub fn state_of(row: &entity::Model, now: DateTime<Utc>) -> InvitationState {
 }
 
 /// Invites someone. A new e-mail address becomes a new person; an existing customer contact
-/// gains the new account. People who can already sign in are not sent a set-up link.
-#[allow(clippy::too_many_arguments)]
+/// gains the new account. People who can already sign in are not sent a set-up link. The
+/// person, the contact, the link, the mail and the audit row are one transaction.
 pub async fn invite(
-    db: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-    invited_by: Option<i32>,
+    db: &impl TransactionTrait,
+    stamp: &Stamp,
     email: &str,
     display_name: &str,
     invitee: Invitee,
     company_name: &str,
     public_url: &str,
 ) -> Result<SentInvitation, DomainError> {
+    let now = stamp.at;
     let email = normalise_email(email);
     if !looks_like_email(&email) {
         return Err(DomainError::invalid(
@@ -98,9 +101,22 @@ pub async fn invite(
             "Enter the person's name (at most 100 characters).",
         ));
     }
+    let txn = db.begin().await?;
+    // The first statement writes, so SQLite takes its write lock before anything is read and a
+    // second invitation of the same address waits for this one (then finds the person); on
+    // PostgreSQL two at once meet at the unique e-mail key, and the second gets `Taken`.
+    user::Entity::update_many()
+        .col_expr(user::Column::Email, Expr::col(user::Column::Email))
+        .filter(user::Column::Email.eq(&email))
+        .exec(&txn)
+        .await?;
+    if let Invitee::Contact { customer_id, .. } = invitee {
+        // The customer must exist (a made-up id is "not found", not a half-made contact).
+        crate::customers::find(&txn, customer_id).await?;
+    }
     let person = match user::Entity::find()
         .filter(user::Column::Email.eq(&email))
-        .one(db)
+        .one(&txn)
         .await?
     {
         Some(existing) => {
@@ -114,7 +130,7 @@ pub async fn invite(
                     "This e-mail address already belongs to someone on the other side (staff or customer).".into(),
                 ));
             }
-            if super::passkey::sign_in_methods(db, existing.id).await? > 0 {
+            if super::passkey::sign_in_methods(&txn, existing.id).await? > 0 {
                 return Err(DomainError::Conflict(
                     "This person can already sign in. Add them to the account instead, or reset their access.".into(),
                 ));
@@ -133,7 +149,7 @@ pub async fn invite(
                 disabled_at: Set(None),
                 ..Default::default()
             }
-            .insert(db)
+            .insert(&txn)
             .await?
         }
     };
@@ -141,7 +157,7 @@ pub async fn invite(
         let already = contact::Entity::find()
             .filter(contact::Column::UserId.eq(person.id))
             .filter(contact::Column::CustomerId.eq(customer_id))
-            .one(db)
+            .one(&txn)
             .await?;
         if already.is_none() {
             contact::ActiveModel {
@@ -150,43 +166,71 @@ pub async fn invite(
                 scope: Set(scope),
                 ..Default::default()
             }
-            .insert(db)
+            .insert(&txn)
             .await?;
         }
     }
-    issue(db, now, invited_by, &person, company_name, public_url).await
+    let sent = issue(&txn, now, stamp.by, &person, company_name, public_url).await?;
+    let kind = match invitee {
+        Invitee::Staff { role } => role.code(),
+        Invitee::Contact { .. } => "contact",
+    };
+    stamp
+        .record(
+            &txn,
+            AuditAction::InvitationSent,
+            format!("user:{}", sent.user_id),
+            Some(format!("invitation {} as {kind}", sent.invitation_id)),
+        )
+        .await?;
+    txn.commit().await?;
+    Ok(sent)
 }
 
 /// Staff-assisted recovery for someone who lost every factor: their password, authenticator,
 /// recovery codes and passkeys are removed, their sessions end, and a new invitation is sent.
 pub async fn reset_access(
-    db: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-    staff_id: i32,
+    db: &impl TransactionTrait,
+    stamp: &Stamp,
     user_id: i32,
     company_name: &str,
     public_url: &str,
 ) -> Result<SentInvitation, DomainError> {
+    let now = stamp.at;
+    let txn = db.begin().await?;
     let person = user::Entity::find_by_id(user_id)
-        .one(db)
+        .one(&txn)
         .await?
         .ok_or(DomainError::NotFound("person"))?;
     password_credential::Entity::delete_by_id(user_id)
-        .exec(db)
+        .exec(&txn)
         .await?;
     totp_credential::Entity::delete_by_id(user_id)
-        .exec(db)
+        .exec(&txn)
         .await?;
     recovery_code::Entity::delete_many()
         .filter(recovery_code::Column::UserId.eq(user_id))
-        .exec(db)
+        .exec(&txn)
         .await?;
     passkey_entity::Entity::delete_many()
         .filter(passkey_entity::Column::UserId.eq(user_id))
-        .exec(db)
+        .exec(&txn)
         .await?;
-    session::end_all(db, user_id, None).await?;
-    issue(db, now, Some(staff_id), &person, company_name, public_url).await
+    session::end_all(&txn, user_id, None).await?;
+    let sent = issue(&txn, now, stamp.by, &person, company_name, public_url).await?;
+    stamp
+        .record(
+            &txn,
+            AuditAction::InvitationSent,
+            format!("user:{user_id}"),
+            Some(format!(
+                "staff-assisted reset: every factor removed, invitation {}",
+                sent.invitation_id
+            )),
+        )
+        .await?;
+    txn.commit().await?;
+    Ok(sent)
 }
 
 async fn issue(
@@ -289,22 +333,32 @@ pub async fn accept(
 
 /// Revokes an open invitation.
 pub async fn revoke(
-    db: &impl ConnectionTrait,
-    now: DateTime<Utc>,
+    db: &impl TransactionTrait,
+    stamp: &Stamp,
     invitation_id: i32,
 ) -> Result<(), DomainError> {
+    let txn = db.begin().await?;
     let row = entity::Entity::find_by_id(invitation_id)
-        .one(db)
+        .one(&txn)
         .await?
         .ok_or(DomainError::NotFound("invitation"))?;
-    if state_of(&row, now) != InvitationState::Open {
+    if state_of(&row, stamp.at) != InvitationState::Open {
         return Err(DomainError::Conflict(
             "Only an open invitation can be revoked.".into(),
         ));
     }
     let mut update: entity::ActiveModel = row.into();
-    update.revoked_at = Set(Some(now));
-    update.update(db).await?;
+    update.revoked_at = Set(Some(stamp.at));
+    update.update(&txn).await?;
+    stamp
+        .record(
+            &txn,
+            AuditAction::InvitationRevoked,
+            format!("invitation:{invitation_id}"),
+            None,
+        )
+        .await?;
+    txn.commit().await?;
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder,
+    QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
 };
 use url::Url;
 use webauthn_rs::prelude::{
@@ -23,7 +23,10 @@ use webauthn_rs_proto::{Mediation, ResidentKeyRequirement};
 
 pub use super::passkey_entity as entity;
 use super::{password_credential, totp_credential, user};
-use crate::DomainError;
+use crate::{
+    audit::{AuditAction, Stamp},
+    DomainError,
+};
 
 /// Longest passkey name, in characters.
 pub const MAX_NAME_CHARS: usize = 60;
@@ -144,6 +147,85 @@ impl Passkeys {
         .insert(db)
         .await?;
         Ok(Ok(summary(row)))
+    }
+
+    /// [`Self::finish_registration`] for the signed-in person, with the audit row of the new
+    /// passkey in the same transaction.
+    pub async fn add(
+        &self,
+        db: &impl TransactionTrait,
+        stamp: &Stamp,
+        user_id: i32,
+        name: &str,
+        answer: &RegisterPublicKeyCredential,
+        state: &PasskeyRegistration,
+    ) -> Result<Result<PasskeySummary, PasskeyRefusal>, DomainError> {
+        let txn = db.begin().await?;
+        let added = self
+            .finish_registration(&txn, stamp.at, user_id, name, answer, state)
+            .await?;
+        if let Ok(passkey) = &added {
+            stamp
+                .record(
+                    &txn,
+                    AuditAction::PasskeyAdded,
+                    format!("user:{user_id}"),
+                    Some(format!("passkey {}", passkey.id)),
+                )
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(added)
+    }
+
+    /// [`Self::finish_sign_in`] with its audit row: the sign-in, or the refusal and why, in the
+    /// same transaction as the stored counter.
+    pub async fn sign_in(
+        &self,
+        db: &impl TransactionTrait,
+        stamp: &Stamp,
+        answer: &PublicKeyCredential,
+        state: DiscoverableAuthentication,
+    ) -> Result<Result<i32, PasskeyRefusal>, DomainError> {
+        let txn = db.begin().await?;
+        let outcome = self.finish_sign_in(&txn, stamp.at, answer, state).await?;
+        match &outcome {
+            Ok(user_id) => {
+                Stamp {
+                    by: Some(*user_id),
+                    ..stamp.clone()
+                }
+                .record(
+                    &txn,
+                    AuditAction::SignedIn,
+                    format!("user:{user_id}"),
+                    Some("passkey".to_owned()),
+                )
+                .await?;
+            }
+            Err(refusal) => {
+                let detail = match refusal {
+                    PasskeyRefusal::CounterRegression => {
+                        "passkey signature counter went backwards (possibly a cloned key)"
+                            .to_owned()
+                    }
+                    PasskeyRefusal::UnknownCredential => "passkey not registered here".to_owned(),
+                    PasskeyRefusal::AlreadyRegistered => "passkey already registered".to_owned(),
+                    PasskeyRefusal::NotVerified(e) => format!("passkey not verified: {e}"),
+                };
+                tracing::info!(%detail, "passkey sign-in refused");
+                stamp
+                    .record(
+                        &txn,
+                        AuditAction::SignInFailed,
+                        "passkey".to_owned(),
+                        Some(detail),
+                    )
+                    .await?;
+            }
+        }
+        txn.commit().await?;
+        Ok(outcome)
     }
 
     /// Starts a sign-in with any passkey of this site. `conditional`: the browser offers it in
@@ -335,34 +417,56 @@ pub async fn list(
 
 /// Renames one of the person's passkeys; another person's id is "not found".
 pub async fn rename(
-    db: &impl ConnectionTrait,
+    db: &impl TransactionTrait,
+    stamp: &Stamp,
     user_id: i32,
     passkey_id: i32,
     name: &str,
 ) -> Result<(), DomainError> {
     let name = clean_name(name)?;
-    let row = own(db, user_id, passkey_id).await?;
+    let txn = db.begin().await?;
+    let row = own(&txn, user_id, passkey_id).await?;
     let mut update: entity::ActiveModel = row.into();
     update.name = Set(name);
-    update.update(db).await?;
+    update.update(&txn).await?;
+    stamp
+        .record(
+            &txn,
+            AuditAction::PasskeyRenamed,
+            format!("user:{user_id}"),
+            Some(format!("passkey {passkey_id}")),
+        )
+        .await?;
+    txn.commit().await?;
     Ok(())
 }
 
 /// Removes one of the person's passkeys, unless it is their last way to sign in.
 pub async fn remove(
-    db: &impl ConnectionTrait,
+    db: &impl TransactionTrait,
+    stamp: &Stamp,
     user_id: i32,
     passkey_id: i32,
 ) -> Result<(), DomainError> {
-    let row = own(db, user_id, passkey_id).await?;
-    if sign_in_methods(db, user_id).await? <= 1 {
+    let txn = db.begin().await?;
+    let row = own(&txn, user_id, passkey_id).await?;
+    if sign_in_methods(&txn, user_id).await? <= 1 {
         return Err(DomainError::Conflict(
             "This is your only way to sign in. Add another passkey, or a password with an \
              authenticator app, before removing it."
                 .into(),
         ));
     }
-    entity::Entity::delete_by_id(row.id).exec(db).await?;
+    entity::Entity::delete_by_id(row.id).exec(&txn).await?;
+    stamp
+        .record(
+            &txn,
+            AuditAction::PasskeyRemoved,
+            format!("user:{user_id}"),
+            Some(format!("passkey {passkey_id}")),
+        )
+        .await?;
+    txn.commit().await?;
     Ok(())
 }
 

@@ -6,7 +6,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
-    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, TransactionSession,
+    TransactionTrait,
 };
 
 use super::{password_credential, password_reset as entity, secrets, sign_in, user};
@@ -196,4 +197,36 @@ pub async fn mark_used(
         .exec(db)
         .await?;
     Ok(updated.rows_affected == 1)
+}
+
+/// Sets the new password from a reset link, once: the link is used up first, in the same
+/// transaction as the new hash, the end of every session and the audit row, so two uses at the
+/// same moment cannot both succeed and a failure leaves the link usable. `how` names the
+/// factor that was checked with it.
+pub async fn complete(
+    db: &impl TransactionTrait,
+    stamp: &crate::audit::Stamp,
+    reset_id: i32,
+    user_id: i32,
+    password_hash: &str,
+    how: &str,
+) -> Result<(), DomainError> {
+    let txn = db.begin().await?;
+    if !mark_used(&txn, stamp.at, reset_id).await? {
+        return Err(DomainError::Conflict(
+            "This reset link was already used.".into(),
+        ));
+    }
+    sign_in::save_password_hash(&txn, stamp.at, user_id, password_hash).await?;
+    super::session::end_all(&txn, user_id, None).await?;
+    stamp
+        .record(
+            &txn,
+            AuditAction::PasswordReset,
+            format!("user:{user_id}"),
+            Some(format!("{how}; all sessions ended")),
+        )
+        .await?;
+    txn.commit().await?;
+    Ok(())
 }

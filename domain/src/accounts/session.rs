@@ -1,12 +1,19 @@
-//! A person's own sessions: list them, end one, end all. The session store itself (which
+//! A person's own sessions: list them, end one, end all, and the audit rows of signing in and
+//! out. The session store itself (which
 //! writes these rows) lives in the server, over the same table.
 
 pub use super::session_entity as entity;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession,
+    TransactionTrait,
+};
 
-use crate::DomainError;
+use crate::{
+    audit::{AuditAction, Stamp},
+    DomainError,
+};
 
 /// One active session, as the security page lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,21 +47,95 @@ pub async fn active_for_user(
         .collect())
 }
 
-/// Ends one of the person's sessions. Another person's session id is "not found".
+/// Signs out one of the person's own sessions, with its audit row. Another person's session
+/// id is "not found".
 pub async fn end_one(
-    db: &impl ConnectionTrait,
+    db: &impl TransactionTrait,
+    stamp: &Stamp,
     user_id: i32,
     session_id: &str,
 ) -> Result<(), DomainError> {
+    let txn = db.begin().await?;
     let deleted = entity::Entity::delete_many()
         .filter(entity::Column::Id.eq(session_id))
         .filter(entity::Column::UserId.eq(user_id))
-        .exec(db)
+        .exec(&txn)
         .await?;
     if deleted.rows_affected == 0 {
         return Err(DomainError::NotFound("session"));
     }
+    stamp
+        .record(
+            &txn,
+            AuditAction::SessionRevoked,
+            format!("user:{user_id}"),
+            Some("one session".to_owned()),
+        )
+        .await?;
+    txn.commit().await?;
     Ok(())
+}
+
+/// Signs out every other session of the person (`keep` is the one asking), with its audit row.
+pub async fn end_others(
+    db: &impl TransactionTrait,
+    stamp: &Stamp,
+    user_id: i32,
+    keep: Option<&str>,
+) -> Result<u64, DomainError> {
+    let txn = db.begin().await?;
+    let ended = end_all(&txn, user_id, keep).await?;
+    stamp
+        .record(
+            &txn,
+            AuditAction::SessionRevoked,
+            format!("user:{user_id}"),
+            Some(format!("all other sessions ({ended})")),
+        )
+        .await?;
+    txn.commit().await?;
+    Ok(ended)
+}
+
+/// Records a sign-in (the session itself lives in the session store); `how` names the factors.
+pub async fn signed_in(
+    db: &impl ConnectionTrait,
+    stamp: &Stamp,
+    user_id: i32,
+    how: &str,
+) -> Result<(), DomainError> {
+    stamp
+        .record(
+            db,
+            AuditAction::SignedIn,
+            format!("user:{user_id}"),
+            Some(how.to_owned()),
+        )
+        .await
+}
+
+/// Records a sign-out, after the session was destroyed.
+pub async fn signed_out(db: &impl ConnectionTrait, stamp: &Stamp) -> Result<(), DomainError> {
+    stamp
+        .record(db, AuditAction::SignedOut, "session".to_owned(), None)
+        .await
+}
+
+/// Records "confirm it's you" (a fresh proof kept in the session): `how` names the factors.
+pub async fn identity_confirmed(
+    db: &impl ConnectionTrait,
+    stamp: &Stamp,
+    user_id: i32,
+    how: &str,
+) -> Result<(), DomainError> {
+    stamp
+        .record(
+            db,
+            AuditAction::IdentityConfirmed,
+            format!("user:{user_id}"),
+            Some(how.to_owned()),
+        )
+        .await
 }
 
 /// Ends every session of the person, except `keep` (the one asking, when it stays signed in).

@@ -16,6 +16,17 @@ pub enum StaffRole {
     Crew,
 }
 
+impl StaffRole {
+    /// The stored value, as in the database and the audit log.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Office => "office",
+            Self::Crew => "crew",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {

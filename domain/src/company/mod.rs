@@ -34,7 +34,7 @@ pub async fn set_logo<C>(
     storage: &dyn crate::documents::Storage,
     stamp: &crate::audit::Stamp,
     file_name: &str,
-    bytes: Vec<u8>,
+    content: crate::documents::Content,
 ) -> Result<Company, DomainError>
 where
     C: ConnectionTrait + sea_orm::TransactionTrait,
@@ -42,9 +42,9 @@ where
     use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 
     use crate::documents::{self, DocumentKind, Upload, Visibility};
-    if !bytes.is_empty()
+    if content.size() > 0
         && !matches!(
-            documents::sniff(&bytes),
+            documents::sniff(content.head()),
             Some("image/png" | "image/jpeg" | "image/webp")
         )
     {
@@ -59,7 +59,7 @@ where
         kind: DocumentKind::Other,
         visibility: Visibility::Customer,
         file_name: file_name.to_owned(),
-        bytes,
+        content,
     };
     let document = documents::upload(db, storage, stamp, upload, LOGO_LIMIT).await?;
     let mut row: entity::ActiveModel = profile(db).await?.into();

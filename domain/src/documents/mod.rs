@@ -5,6 +5,7 @@
 
 pub mod entity;
 pub mod paperwork;
+pub mod staging;
 
 use std::{path::PathBuf, sync::Arc};
 
@@ -28,6 +29,20 @@ pub trait Storage: Send + Sync {
     async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), DomainError>;
     async fn get(&self, key: &str) -> Result<Vec<u8>, DomainError>;
     async fn delete(&self, key: &str) -> Result<(), DomainError>;
+
+    /// Where an upload is written while it arrives; on the store's own disk, so that keeping
+    /// it is a rename.
+    fn staging_dir(&self) -> PathBuf {
+        std::env::temp_dir()
+    }
+
+    /// Keeps a staged upload under `key`.
+    async fn put_staged(&self, key: &str, file: tempfile::TempPath) -> Result<(), DomainError> {
+        let bytes = tokio::fs::read(&file)
+            .await
+            .map_err(|e| DomainError::Internal(format!("reading a staged upload: {e}")))?;
+        self.put(key, &bytes).await
+    }
 }
 
 /// A folder on the server's disk (`<data dir>/documents`), two levels of sub-folders by key.
@@ -80,6 +95,22 @@ impl Storage for LocalDisk {
             Err(e) => Err(DomainError::Internal(format!("removing a document: {e}"))),
         }
     }
+
+    fn staging_dir(&self) -> PathBuf {
+        self.root.join("incoming")
+    }
+
+    async fn put_staged(&self, key: &str, file: tempfile::TempPath) -> Result<(), DomainError> {
+        let path = self.path(key)?;
+        let io = |e: std::io::Error| DomainError::Internal(format!("storing a document: {e}"));
+        if let Some(parent) = path.parent() {
+            tokio::fs::create_dir_all(parent).await.map_err(io)?;
+        }
+        // The staging folder is inside the store's root: one rename, never a copy.
+        tokio::task::spawn_blocking(move || file.persist(&path).map_err(|e| io(e.error)))
+            .await
+            .map_err(|e| DomainError::Internal(format!("storing a document: {e}")))?
+    }
 }
 
 pub type SharedStorage = Arc<dyn Storage>;
@@ -128,7 +159,31 @@ pub struct Upload {
     pub kind: DocumentKind,
     pub visibility: Visibility,
     pub file_name: String,
-    pub bytes: Vec<u8>,
+    pub content: Content,
+}
+
+/// An upload's bytes: in memory for the small files Portico makes itself (the logo, the demo's
+/// photos), or staged on disk as they arrived, for what people upload.
+pub enum Content {
+    InMemory(Vec<u8>),
+    Staged(staging::StagedFile),
+}
+
+impl Content {
+    pub fn size(&self) -> usize {
+        match self {
+            Self::InMemory(bytes) => bytes.len(),
+            Self::Staged(file) => file.size(),
+        }
+    }
+
+    /// The first bytes, which tell the type.
+    pub fn head(&self) -> &[u8] {
+        match self {
+            Self::InMemory(bytes) => bytes,
+            Self::Staged(file) => file.head(),
+        }
+    }
 }
 
 /// Checks, hashes and stores an upload, then records it. `limit` is in bytes.
@@ -142,16 +197,14 @@ pub async fn upload<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    if upload.bytes.is_empty() {
+    let size = upload.content.size();
+    if size == 0 {
         return Err(DomainError::invalid("file", "The file is empty."));
     }
-    if upload.bytes.len() > limit {
-        return Err(DomainError::invalid(
-            "file",
-            format!("The file is larger than {} MB.", limit / (1024 * 1024)),
-        ));
+    if size > limit {
+        return Err(staging::too_large(limit));
     }
-    let Some(content_type) = sniff(&upload.bytes) else {
+    let Some(content_type) = sniff(upload.content.head()) else {
         return Err(DomainError::invalid(
             "file",
             "Upload a PDF, a photo (JPEG, PNG, WebP, HEIC) or a Word or Excel file.",
@@ -168,15 +221,24 @@ where
             ));
         }
     }
-    let bytes = upload.bytes;
-    let (bytes, digest) = tokio::task::spawn_blocking(move || {
-        let digest = hex::encode(Sha256::digest(&bytes));
-        (bytes, digest)
-    })
-    .await
-    .map_err(|e| DomainError::Internal(format!("hashing an upload: {e}")))?;
     let key = uuid::Uuid::new_v4().simple().to_string();
-    storage.put(&key, &bytes).await?;
+    let digest = match upload.content {
+        Content::InMemory(bytes) => {
+            let (bytes, digest) = tokio::task::spawn_blocking(move || {
+                let digest = hex::encode(Sha256::digest(&bytes));
+                (bytes, digest)
+            })
+            .await
+            .map_err(|e| DomainError::Internal(format!("hashing an upload: {e}")))?;
+            storage.put(&key, &bytes).await?;
+            digest
+        }
+        Content::Staged(file) => {
+            let (path, digest) = file.into_parts();
+            storage.put_staged(&key, path).await?;
+            digest
+        }
+    };
     let saved = async {
         let txn = db.begin().await?;
         let document = entity::ActiveModel {
@@ -185,7 +247,7 @@ where
             kind: Set(upload.kind),
             file_name: Set(clean_file_name(&upload.file_name)),
             content_type: Set(content_type.to_owned()),
-            size_bytes: Set(i64::try_from(bytes.len()).unwrap_or(i64::MAX)),
+            size_bytes: Set(i64::try_from(size).unwrap_or(i64::MAX)),
             sha256: Set(digest),
             storage_key: Set(key.clone()),
             visibility: Set(upload.visibility),

@@ -19,6 +19,7 @@ use crate::{
     audit::{AuditAction, Stamp},
     invoices::{self, Invoice, InvoiceKind, InvoiceStatus},
     jobs, pdf,
+    policy::{self, Action, Actor, Decision, DocumentAccess},
     quotes::{self, Quote, QuoteStatus},
     DomainError,
 };
@@ -297,4 +298,78 @@ where
         }
         Err(e) => Err(e),
     }
+}
+
+/// Who may download a money document: office and admin; the customer's owner and payer
+/// contacts once it was sent (`Action::ViewDocument`, the same rule as a stored document's).
+fn money_document(actor: &Actor, customer_id: i32, sent: bool) -> Result<(), DomainError> {
+    match policy::can(
+        actor,
+        Action::ViewDocument(DocumentAccess {
+            customer_id: Some(customer_id),
+            job: None,
+            money: true,
+            shown_to_customer: sent,
+        }),
+    ) {
+        Decision::Allow => Ok(()),
+        refused => Err(DomainError::Denied(refused)),
+    }
+}
+
+async fn record_download(
+    db: &impl ConnectionTrait,
+    stamp: &Stamp,
+    subject: String,
+    file: &PaperFile,
+) -> Result<(), DomainError> {
+    let detail = file.sha256.as_ref().map_or_else(
+        || "pdf (draft preview)".to_owned(),
+        |h| format!("pdf sha256 {h}"),
+    );
+    stamp
+        .record(db, AuditAction::DocumentDownloaded, subject, Some(detail))
+        .await
+}
+
+/// An invoice's PDF for `actor`: another customer's invoice is not found, a draft is only for
+/// staff; the download is in the audit log with the hash of what was served.
+pub async fn invoice_pdf_for<C>(
+    db: &C,
+    storage: &dyn Storage,
+    actor: &Actor,
+    stamp: &Stamp,
+    invoice_id: i32,
+) -> Result<PaperFile, DomainError>
+where
+    C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
+{
+    let invoice = invoices::find(db, invoice_id).await?;
+    money_document(
+        actor,
+        invoice.customer_id,
+        invoice.status != InvoiceStatus::Draft,
+    )?;
+    let file = invoice_pdf(db, storage, stamp, &invoice).await?;
+    record_download(db, stamp, format!("invoice:{invoice_id}"), &file).await?;
+    Ok(file)
+}
+
+/// A quote version's PDF for `actor`, by the same rule as [`invoice_pdf_for`].
+pub async fn quote_pdf_for<C>(
+    db: &C,
+    storage: &dyn Storage,
+    actor: &Actor,
+    stamp: &Stamp,
+    quote_id: i32,
+) -> Result<PaperFile, DomainError>
+where
+    C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
+{
+    let quote = quotes::find(db, quote_id).await?;
+    let job = jobs::find(db, quote.job_id).await?;
+    money_document(actor, job.customer_id, quote.status != QuoteStatus::Draft)?;
+    let file = quote_pdf(db, storage, stamp, &quote).await?;
+    record_download(db, stamp, format!("quote:{quote_id}"), &file).await?;
+    Ok(file)
 }

@@ -73,6 +73,27 @@ pub struct Model {
 }
 
 impl Model {
+    /// A draft gets its number when it is issued; nothing else can be issued.
+    pub fn can_be_issued(&self) -> bool {
+        self.status == InvoiceStatus::Draft
+    }
+
+    /// Money is booked on an issued (or overdue) invoice, never on a credit note.
+    pub fn takes_payments(&self) -> bool {
+        self.kind == InvoiceKind::Invoice
+            && matches!(self.status, InvoiceStatus::Issued | InvoiceStatus::Overdue)
+    }
+
+    /// An open invoice on which no money was received can be cancelled by a credit note.
+    pub fn can_be_credited(&self) -> bool {
+        self.takes_payments() && self.paid_cents == 0
+    }
+
+    /// An invoice (not a credit note) that was not credited: its quote is invoiced.
+    pub fn invoices_its_quote(&self) -> bool {
+        self.kind == InvoiceKind::Invoice && self.status != InvoiceStatus::Credited
+    }
+
     pub fn outstanding_cents(&self) -> i64 {
         self.total_cents - self.paid_cents
     }

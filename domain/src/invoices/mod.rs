@@ -142,7 +142,7 @@ where
 {
     let txn = db.begin().await?;
     let quote = quotes::find(&txn, quote_id).await?;
-    if quote.status != QuoteStatus::Accepted {
+    if !quote.can_be_invoiced() {
         return Err(DomainError::Conflict(
             "Only an accepted quote becomes an invoice.".to_owned(),
         ));
@@ -345,22 +345,19 @@ where
         .await?;
     let invoice = find(&txn, invoice_id).await?;
     if updated.rows_affected != 1 {
-        return Err(match invoice.status {
-            InvoiceStatus::Issued | InvoiceStatus::Overdue
-                if invoice.kind == InvoiceKind::Invoice =>
-            {
-                DomainError::invalid(
-                    "amount",
-                    format!(
-                        "Only {} is still open.",
-                        format_euros(invoice.outstanding_cents())
-                    ),
-                )
-            }
-            status => DomainError::Conflict(format!(
+        return Err(if invoice.takes_payments() {
+            DomainError::invalid(
+                "amount",
+                format!(
+                    "Only {} is still open.",
+                    format_euros(invoice.outstanding_cents())
+                ),
+            )
+        } else {
+            DomainError::Conflict(format!(
                 "A payment cannot be recorded on an invoice that is {}.",
-                status.label()
-            )),
+                invoice.status.label()
+            ))
         });
     }
     payment::ActiveModel {
@@ -587,6 +584,26 @@ pub async fn for_job(db: &impl ConnectionTrait, job_id: i32) -> Result<Vec<Invoi
         .order_by_desc(entity::Column::Id)
         .all(db)
         .await?)
+}
+
+/// The job's accepted quote that can still become its invoice: none while an invoice of it
+/// stands (not credited), the same rule [`draft_from_quote`] enforces.
+pub async fn quote_to_invoice(
+    db: &impl ConnectionTrait,
+    job_id: i32,
+    invoices: &[Invoice],
+) -> Result<Option<i32>, DomainError> {
+    let accepted = quotes::entity::Entity::find()
+        .filter(quotes::entity::Column::JobId.eq(job_id))
+        .filter(quotes::entity::Column::Status.eq(QuoteStatus::Accepted))
+        .order_by_desc(quotes::entity::Column::Version)
+        .one(db)
+        .await?;
+    Ok(accepted.map(|q| q.id).filter(|quote_id| {
+        !invoices
+            .iter()
+            .any(|i| i.quote_id == Some(*quote_id) && i.invoices_its_quote())
+    }))
 }
 
 /// Overdue invoices, oldest due date first.

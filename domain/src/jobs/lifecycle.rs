@@ -160,6 +160,20 @@ impl JobStatus {
     pub fn is_open(self) -> bool {
         allows(self, JobStatus::Cancelled, Trigger::Manual)
     }
+
+    /// A quote (or a new version of it) can be written: before one is accepted.
+    pub fn takes_a_quote(self) -> bool {
+        matches!(
+            self,
+            Self::Requested | Self::Quoted | Self::Declined | Self::Expired
+        )
+    }
+
+    /// A date, a slot and a crew can be set: once the quote is accepted, and until the crew
+    /// has started (rescheduling a move that is on its way is still possible).
+    pub fn can_be_scheduled(self) -> bool {
+        matches!(self, Self::Accepted | Self::Scheduled | Self::EnRoute)
+    }
 }
 
 #[cfg(test)]

@@ -249,10 +249,7 @@ where
     }
     let txn = db.begin().await?;
     let job = find(&txn, job_id).await?;
-    if !matches!(
-        job.status,
-        JobStatus::Accepted | JobStatus::Scheduled | JobStatus::EnRoute
-    ) {
+    if !job.status.can_be_scheduled() {
         return Err(DomainError::Conflict(format!(
             "A job that is {} cannot be scheduled; it needs an accepted quote first.",
             job.status.label()

@@ -65,4 +65,22 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
+impl Model {
+    /// Only a draft changes; a sent version is changed by making a new one.
+    pub fn is_editable(&self) -> bool {
+        self.status == QuoteStatus::Draft
+    }
+
+    /// Sent and not yet answered: the customer (or staff, for an answer by phone) can accept
+    /// or decline it.
+    pub fn awaits_answer(&self) -> bool {
+        self.status == QuoteStatus::Sent
+    }
+
+    /// Accepted: it can become the job's invoice.
+    pub fn can_be_invoiced(&self) -> bool {
+        self.status == QuoteStatus::Accepted
+    }
+}
+
 impl ActiveModelBehavior for ActiveModel {}

@@ -101,10 +101,7 @@ where
     let totals = Totals::of(&lines);
     let txn = db.begin().await?;
     let job = jobs::find(&txn, job_id).await?;
-    if !matches!(
-        job.status,
-        JobStatus::Requested | JobStatus::Quoted | JobStatus::Declined | JobStatus::Expired
-    ) {
+    if !job.status.takes_a_quote() {
         return Err(DomainError::Conflict(format!(
             "A job that is {} takes no new quote.",
             job.status.label()
@@ -183,7 +180,7 @@ where
 {
     let txn = db.begin().await?;
     let quote = find(&txn, quote_id).await?;
-    if quote.status != QuoteStatus::Draft {
+    if !quote.is_editable() {
         return Err(DomainError::Conflict(format!(
             "This quote was already {}; change it by making a new version.",
             quote.status.label()
@@ -311,7 +308,7 @@ where
 {
     let txn = db.begin().await?;
     let quote = find(&txn, quote_id).await?;
-    if quote.status != QuoteStatus::Sent {
+    if !quote.awaits_answer() {
         return Err(DomainError::Conflict(format!(
             "This quote is {}; only the latest sent quote can be answered.",
             quote.status.label()

@@ -501,9 +501,13 @@ async fn a_person_lists_and_ends_their_own_sessions_and_disabling_ends_them_all(
         );
 
         // Disabling the account ends its sessions.
-        portico_domain::accounts::admin::disable_user(db, clock.now(), lars.id)
-            .await
-            .expect("disable");
+        portico_domain::accounts::admin::disable_user(
+            db,
+            &portico_domain::audit::Stamp::system(clock.now()),
+            lars.id,
+        )
+        .await
+        .expect("disable");
         assert_eq!(
             sessions_reply(&mut other_person).await.status,
             StatusCode::UNAUTHORIZED,
@@ -565,7 +569,28 @@ async fn cross_origin_state_changes_are_refused() {
                 "{label}: {headers:?}: {}",
                 reply.text()
             );
+            if expected == StatusCode::FORBIDDEN {
+                // The same typed body as every other refusal, so the page can show it.
+                let error: PorticoError = serde_json::from_slice(&reply.body)
+                    .unwrap_or_else(|e| panic!("{label}: {e}: {}", reply.text()));
+                assert_eq!(error, PorticoError::CrossOrigin, "{label}");
+            }
         }
+        // A file upload is no exception.
+        let upload = Request::post("/files/company/logo")
+            .header("host", "localhost:3000")
+            .header("origin", "https://evil.example")
+            .header("content-type", "multipart/form-data; boundary=x")
+            .body(Body::from("--x--\r\n"))
+            .expect("request");
+        let reply = support::send(&app, upload).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{label}");
+        assert_eq!(
+            serde_json::from_slice::<PorticoError>(&reply.body).ok(),
+            Some(PorticoError::CrossOrigin),
+            "{label}: {}",
+            reply.text()
+        );
         // Reading stays open: a GET page needs no Origin.
         let reply = support::send(&app, support::get("/sign-in")).await;
         assert_eq!(reply.status, StatusCode::OK, "{label}");

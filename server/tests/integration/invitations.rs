@@ -6,10 +6,8 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use portico_app::{
-    accounts::{
-        factors::TotpEnrolment,
-        invitations::{InvitationStatus, InvitationView},
-    },
+    accounts::{factors::TotpEnrolment, invitations::InvitationView, set_up::InvitationStatus},
+    states::Shown,
     PorticoError,
 };
 use portico_domain::{
@@ -103,7 +101,7 @@ async fn an_invited_contact_sets_up_a_password_and_authenticator_then_the_link_i
         assert_eq!(reply.status, StatusCode::OK, "{label}: {}", reply.text());
         let view: InvitationView = serde_json::from_slice(&reply.body).expect("view");
         assert_eq!(
-            (view.email.as_str(), view.state.as_str()),
+            (view.email.as_str(), view.state.label()),
             ("mila@deboer.example", "open")
         );
 
@@ -354,7 +352,7 @@ async fn an_invited_colleague_sets_up_a_passkey_and_links_expire_or_are_revoked(
         let list: Vec<InvitationView> = serde_json::from_slice(&reply.body).expect("list");
         let states: Vec<(&str, &str)> = list
             .iter()
-            .map(|i| (i.email.as_str(), i.state.as_str()))
+            .map(|i| (i.email.as_str(), i.state.label()))
             .collect();
         assert!(
             states.contains(&("noor@vandijk.example", "accepted")),
@@ -1097,8 +1095,9 @@ async fn a_contact_of_two_customers_switches_between_them_and_not_to_a_third() {
         assert_eq!(reply.status, StatusCode::OK, "{label}");
         let list = accounts(pieter.call("/api/accounts/my_customer_accounts", "").await);
         assert!(
-            list.iter()
-                .any(|a| a.customer_id == bakery && a.active && a.scope == "payer"),
+            list.iter().any(|a| a.customer_id == bakery
+                && a.active
+                && a.scope == portico_app::states::Scope::Payer),
             "{label}: {list:?}"
         );
         // Familie De Boer (customer 1) is not his: "not found".
@@ -1366,6 +1365,65 @@ async fn two_finishes_with_one_link_leave_one_set_of_credentials() {
         .await
         .expect("check");
         assert!(!refused, "{label}: the loser's authenticator does not work");
+        test_db.finish().await;
+    }
+}
+
+/// Two people of the office invite the same new address at the same moment: one person row,
+/// one open link, and every answer is a success or a 409 naming the e-mail field (the database's
+/// unique key decides the race), never a 500.
+#[tokio::test]
+async fn the_same_new_address_invited_at_once_is_one_person_and_never_a_500() {
+    use portico_domain::accounts::{invitation, user};
+    use sea_orm::PaginatorTrait;
+
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let clock = ManualClock::new(Utc::now());
+        seeded(db, &clock).await;
+        let (_site, root) = empty_site();
+        let app = support::app_with(db, &root, Arc::new(clock.clone()), &[]);
+        let mut office = Browser::new(&app);
+        sign_in_demo(&mut office, "olga@vandijk.example", &clock).await;
+
+        let mut at_once = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let mut tab = Browser::new(&app);
+            tab.cookie = office.cookie.clone();
+            at_once.spawn(async move { invite_contact(&mut tab, "twice@deboer.example", 1).await });
+        }
+        let mut succeeded = 0;
+        while let Some(reply) = at_once.join_next().await {
+            let reply = reply.expect("task");
+            match reply.status {
+                StatusCode::OK => succeeded += 1,
+                StatusCode::CONFLICT => assert!(
+                    matches!(
+                        serde_json::from_slice(&reply.body),
+                        Ok(PorticoError::Taken { field, .. }) if field == "email"
+                    ),
+                    "{label}: {}",
+                    reply.text()
+                ),
+                other => panic!("{label}: {other}: {}", reply.text()),
+            }
+        }
+        assert!(succeeded >= 1, "{label}: someone's invitation went out");
+        let people = user::Entity::find()
+            .filter(user::Column::Email.eq("twice@deboer.example"))
+            .all(db)
+            .await
+            .expect("people");
+        assert_eq!(people.len(), 1, "{label}");
+        let open = invitation::Entity::find()
+            .filter(invitation::Column::UserId.eq(people[0].id))
+            .filter(invitation::Column::AcceptedAt.is_null())
+            .filter(invitation::Column::RevokedAt.is_null())
+            .count(db)
+            .await
+            .expect("count");
+        assert_eq!(open, 1, "{label}: a newer link revokes the older");
         test_db.finish().await;
     }
 }

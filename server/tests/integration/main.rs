@@ -4,6 +4,9 @@
 //!
 //! One test binary on purpose: linking is the slow part of a build on a small machine.
 
+// Tests state what they expect with expect/panic (see [workspace.lints] in Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 mod access_matrix;

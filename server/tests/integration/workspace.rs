@@ -13,6 +13,8 @@ use portico_domain::{
     documents, seed, DatabaseConnection,
 };
 
+use serde_json::json;
+
 use crate::support::{self, call_json, empty_site, form, Browser, Reply, ORIGIN};
 
 async fn signed_in(app: &axum::Router, email: &str, clock: &ManualClock) -> Browser {
@@ -238,7 +240,12 @@ async fn an_office_runs_a_move_from_new_customer_to_paid_invoice() {
                 .await,
         );
         let quote_id = page["quotes"][0]["id"].as_i64().expect("quote");
-        assert_eq!(page["quotes"][0]["status"], "draft");
+        assert_eq!(page["quotes"][0]["state"], "draft");
+        // What the page may offer comes from the server: a draft is edited, not answered.
+        assert_eq!(page["quotes"][0]["may_edit"], true);
+        assert_eq!(page["quotes"][0]["may_record_answer"], false);
+        assert_eq!(page["may_quote"], true);
+        assert_eq!(page["may_schedule"], false);
         assert_eq!(
             office
                 .call(
@@ -288,7 +295,7 @@ async fn an_office_runs_a_move_from_new_customer_to_paid_invoice() {
                 )
                 .await,
         );
-        assert_eq!(page["status"], "scheduled");
+        assert_eq!(page["state"], "scheduled");
         assert_eq!(
             page["next_steps"].as_array().map(Vec::len),
             Some(1),
@@ -358,12 +365,12 @@ async fn an_office_runs_a_move_from_new_customer_to_paid_invoice() {
                 )
                 .await,
         );
-        assert_eq!(page["status"], "completed");
+        assert_eq!(page["state"], "completed");
         let timeline: Vec<String> = page["timeline"]
             .as_array()
             .expect("timeline")
             .iter()
-            .map(|e| e["code"].as_str().unwrap_or_default().to_owned())
+            .map(|e| e["to"].as_str().unwrap_or_default().to_owned())
             .collect();
         assert_eq!(
             timeline,
@@ -427,7 +434,23 @@ async fn an_office_runs_a_move_from_new_customer_to_paid_invoice() {
             .expect("number")
             .to_owned();
         assert!(number.starts_with("VD20"), "{label}: {number}");
-        assert_eq!(page["status"], "invoiced");
+        assert_eq!(page["state"], "invoiced");
+        let issued = &page["invoices"][0];
+        assert_eq!(
+            (
+                &issued["state"],
+                &issued["may_issue"],
+                &issued["may_record_payment"],
+                &issued["may_credit"]
+            ),
+            (&json!("issued"), &json!(false), &json!(true), &json!(true)),
+            "{label}: an issued invoice takes payments and can be credited"
+        );
+        assert_eq!(
+            page["invoice_from_quote"],
+            serde_json::Value::Null,
+            "{label}: the accepted quote has its invoice"
+        );
 
         let pdf = office
             .get(&format!("/files/invoices/{invoice_id}.pdf"))
@@ -523,8 +546,8 @@ async fn an_office_runs_a_move_from_new_customer_to_paid_invoice() {
         );
         assert_eq!(
             (
-                page["status"].as_str(),
-                page["invoices"][0]["status"].as_str()
+                page["state"].as_str(),
+                page["invoices"][0]["state"].as_str()
             ),
             (Some("paid"), Some("paid")),
             "{label}"
@@ -580,7 +603,7 @@ async fn an_office_runs_a_move_from_new_customer_to_paid_invoice() {
                 )
                 .await,
         );
-        assert_eq!(detail["jobs"][0]["status"], "paid");
+        assert_eq!(detail["jobs"][0]["state"], "paid");
         assert_eq!(detail["invoices"][1]["number"], number.as_str());
         test_db.finish().await;
     }
