@@ -40,6 +40,7 @@ const KNOWN_VARIABLES: &[&str] = &[
     "TRUSTED_PROXIES",
     "SECRET_KEY",
     "BODY_TIMEOUT_SECONDS",
+    "HEADER_TIMEOUT_SECONDS",
     "TEST_DATABASE_URL",
 ];
 
@@ -92,6 +93,9 @@ pub struct Config {
     /// A request body that sends nothing for this long is cut off (`PORTICO_BODY_TIMEOUT_SECONDS`,
     /// default 20), so a slow client cannot hold a connection and its buffer open at will.
     pub body_timeout: std::time::Duration,
+    /// A request whose head (request line and headers) has not arrived this long after the
+    /// connection asked for it is cut off (`PORTICO_HEADER_TIMEOUT_SECONDS`, default 10).
+    pub header_timeout: std::time::Duration,
 }
 
 // By hand, so that a password in the database URL never reaches a log.
@@ -127,6 +131,7 @@ impl std::fmt::Debug for Config {
             .field("upload_limit", &self.upload_limit)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("body_timeout", &self.body_timeout)
+            .field("header_timeout", &self.header_timeout)
             .field("at_rest_key", &self.secret_key.as_ref().map(|_| "(set)"))
             .finish()
     }
@@ -150,6 +155,7 @@ struct Raw {
     mail_from: Option<String>,
     upload_limit_mb: Option<Number>,
     body_timeout_seconds: Option<Number>,
+    header_timeout_seconds: Option<Number>,
     trusted_proxies: Option<String>,
     secret_key: Option<String>,
     /// Which variable gave `addr`, when it was not PORTICO_ADDR or the file.
@@ -232,6 +238,7 @@ impl Config {
             ),
             ("UPLOAD_LIMIT_MB", &mut raw.upload_limit_mb),
             ("BODY_TIMEOUT_SECONDS", &mut raw.body_timeout_seconds),
+            ("HEADER_TIMEOUT_SECONDS", &mut raw.header_timeout_seconds),
         ] {
             if let Some(text) = prefixed(name) {
                 *slot = Some(Number::Text(text));
@@ -334,6 +341,12 @@ impl Config {
                 raw.body_timeout_seconds,
                 20,
                 1..=600,
+            )?),
+            header_timeout: std::time::Duration::from_secs(parse_number(
+                "PORTICO_HEADER_TIMEOUT_SECONDS",
+                raw.header_timeout_seconds,
+                10,
+                1..=120,
             )?),
             secret_key: match raw.secret_key.as_deref().map(str::trim) {
                 None | Some("") => None,

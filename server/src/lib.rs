@@ -13,6 +13,7 @@
 
 pub mod assets;
 pub mod config;
+pub mod connections;
 pub mod errors;
 pub mod files;
 pub mod health;

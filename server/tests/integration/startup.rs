@@ -286,6 +286,7 @@ fn a_demo_start_prints_the_url_and_sigterm_stops_it_cleanly() {
             ("PORTICO_ADDR", &addr),
             ("PORTICO_PUBLIC_URL", &public),
             ("PORTICO_DEMO", "true"),
+            ("PORTICO_HEADER_TIMEOUT_SECONDS", "1"),
         ],
         &[],
     )
@@ -294,6 +295,39 @@ fn a_demo_start_prints_the_url_and_sigterm_stops_it_cleanly() {
     .spawn()
     .expect("portico starts");
     wait_healthy(&mut child, port);
+
+    // A client that trickles its request head ("slowloris") is cut off at the deadline,
+    // while everyone else is served.
+    let mut slow = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    slow.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let started = Instant::now();
+    let mut cut_off = false;
+    for piece in [
+        "GET / HTTP/1.1\r\n",
+        "Host: local",
+        "host\r\n",
+        "X-Slow: 1\r\n",
+        "X-Slow: 2\r\n",
+    ] {
+        if slow.write_all(piece.as_bytes()).is_err() {
+            cut_off = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(400));
+    }
+    let mut answer = Vec::new();
+    let _ = slow.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        cut_off || answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "the slow client got: {answer}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "closed after {:?}, not at the 1 s deadline",
+        started.elapsed()
+    );
 
     let page = http_get(port, "/").expect("home page");
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
