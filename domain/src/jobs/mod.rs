@@ -109,6 +109,37 @@ pub async fn find(db: &impl ConnectionTrait, id: i32) -> Result<Job, DomainError
         .ok_or(DomainError::NotFound("job"))
 }
 
+/// A job for `actor`, when the policy allows `action` on it (`Action::ViewJob`,
+/// `Action::UpdateJobStatus` …), with its crew: another customer's job, or one a crew member is
+/// not on, is "not found"; a known one this person may not touch is "forbidden". The finder
+/// every job server function goes through, so a forgotten check cannot leak a job.
+pub async fn find_for(
+    db: &impl ConnectionTrait,
+    actor: &crate::policy::Actor,
+    job_id: i32,
+    action: for<'a> fn(crate::policy::JobAccess<'a>) -> crate::policy::Action<'a>,
+) -> Result<(Job, Vec<i32>), DomainError> {
+    use crate::policy::{self, Actor, Decision, JobAccess};
+
+    // The anonymous learn nothing, not even whether the job exists.
+    if *actor == Actor::Anonymous {
+        return Err(DomainError::Denied(Decision::Unauthenticated));
+    }
+    let job = find(db, job_id).await?;
+    let crew = crew_of(db, job_id).await?;
+    let decision = policy::can(
+        actor,
+        action(JobAccess {
+            customer_id: job.customer_id,
+            crew: &crew,
+        }),
+    );
+    match decision {
+        Decision::Allow => Ok((job, crew)),
+        refused => Err(DomainError::Denied(refused)),
+    }
+}
+
 /// The crew members assigned to a job.
 pub async fn crew_of(db: &impl ConnectionTrait, job_id: i32) -> Result<Vec<i32>, DomainError> {
     Ok(crew_assignment::Entity::find()
