@@ -233,6 +233,20 @@ pub async fn actor_of(
     Ok(actor)
 }
 
+/// The signed-in person's own record. Removed since signing in is "please sign in"; a database
+/// fault stays a fault (500), not a sign-out.
+pub async fn signed_in_person(
+    db: &DatabaseConnection,
+    user_id: i32,
+) -> Result<portico_domain::accounts::user::Model, PorticoError> {
+    portico_domain::accounts::admin::person(db, user_id)
+        .await
+        .map_err(|error| match error {
+            portico_domain::DomainError::NotFound(_) => PorticoError::Unauthenticated,
+            other => other.into(),
+        })
+}
+
 /// Who makes a change, when and from where: the services write it into the audit log.
 pub fn stamp(actor: &Actor) -> Result<portico_domain::audit::Stamp, PorticoError> {
     Ok(portico_domain::audit::Stamp::new(

@@ -176,13 +176,7 @@ pub async fn upload(
             Ok(Some(field)) => field,
             Ok(None) => break,
             Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(invalid(
-                    "file",
-                    &format!(
-                        "The file is larger than {} MB.",
-                        state.upload_limit / (1024 * 1024)
-                    ),
-                ));
+                return Err(staging::too_large(state.upload_limit).into());
             }
             Err(_) => return Err(PorticoError::BadRequest.into()),
         };

@@ -132,16 +132,14 @@ pub async fn my_factors() -> Result<FactorOverview, PorticoError> {
 /// Starts enrolling (or replacing) the authenticator app.
 #[server(name = TotpEnrolmentStart, prefix = "/api", endpoint = "accounts/totp_enrolment_start")]
 pub async fn totp_enrolment_start() -> Result<TotpEnrolment, PorticoError> {
-    use portico_domain::{accounts::admin, policy::Action};
+    use portico_domain::policy::Action;
 
     use crate::server::{authorize, db};
 
     let actor = authorize(Action::ManageOwnAccount).await?;
     let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
     super::reauth::require_recent_proof().await?;
-    let person = admin::person(&db()?, user_id)
-        .await
-        .map_err(|_| PorticoError::Unauthenticated)?;
+    let person = crate::server::signed_in_person(&db()?, user_id).await?;
     new_enrolment(user_id, &person.email).await
 }
 

@@ -94,10 +94,7 @@ pub async fn passkey_sign_in_finish(credential: PublicKeyCredential) -> Result<(
 /// Starts adding a passkey to the signed-in person's account.
 #[server(name = PasskeyRegistrationStart, prefix = "/api", endpoint = "accounts/passkey_registration_start")]
 pub async fn passkey_registration_start() -> Result<CreationChallengeResponse, PorticoError> {
-    use portico_domain::{
-        accounts::{admin, session::keys},
-        policy::Action,
-    };
+    use portico_domain::{accounts::session::keys, policy::Action};
 
     use crate::server::{accounts, authorize, db, session, session_error};
 
@@ -105,9 +102,7 @@ pub async fn passkey_registration_start() -> Result<CreationChallengeResponse, P
     let user_id = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
     super::reauth::require_recent_proof().await?;
     let db = db()?;
-    let person = admin::person(&db, user_id)
-        .await
-        .map_err(|_| PorticoError::Unauthenticated)?;
+    let person = crate::server::signed_in_person(&db, user_id).await?;
     let (challenge, state) = accounts()?
         .passkeys
         .start_registration(&db, &person)

@@ -90,11 +90,7 @@ pub async fn identity_confirmed() -> Result<ProofState, PorticoError> {
 /// against the account like a failed sign-in.
 #[server(name = ConfirmIdentity, prefix = "/api", endpoint = "accounts/confirm_identity")]
 pub async fn confirm_identity(password: String, code: String) -> Result<(), PorticoError> {
-    use portico_domain::{
-        accounts::{admin, sign_in},
-        company,
-        policy::Action,
-    };
+    use portico_domain::{accounts::sign_in, company, policy::Action};
 
     use crate::server::{accounts, authorize, db, request_origin};
 
@@ -105,9 +101,7 @@ pub async fn confirm_identity(password: String, code: String) -> Result<(), Port
     super::sign_in::check_address_limit(&accounts, &origin)?;
     let _one_at_a_time = accounts.one_check_for(user_id)?;
     let db = db()?;
-    let person = admin::person(&db, user_id)
-        .await
-        .map_err(|_| PorticoError::Unauthenticated)?;
+    let person = crate::server::signed_in_person(&db, user_id).await?;
     let now = accounts.clock.now();
     let refused = || {
         PorticoError::Invalid {

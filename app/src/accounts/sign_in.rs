@@ -27,7 +27,7 @@ struct PendingSecondFactor {
 /// The person signed in on this session, if any.
 #[server(name = CurrentUser, prefix = "/api", endpoint = "accounts/current_user")]
 pub async fn current_user() -> Result<Option<SignedInUser>, PorticoError> {
-    use portico_domain::{accounts::admin, policy::Actor};
+    use portico_domain::policy::Actor;
 
     use super::Role;
     use crate::server::{current_actor, db};
@@ -41,9 +41,7 @@ pub async fn current_user() -> Result<Option<SignedInUser>, PorticoError> {
     let Some(user_id) = actor.user_id() else {
         return Ok(None);
     };
-    let person = admin::person(&db()?, user_id)
-        .await
-        .map_err(|_| PorticoError::Unauthenticated)?;
+    let person = crate::server::signed_in_person(&db()?, user_id).await?;
     let sees_outgoing_mail =
         matches!(role, Role::Admin | Role::Office) && crate::server::accounts()?.demo;
     Ok(Some(SignedInUser {
