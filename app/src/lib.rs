@@ -20,6 +20,7 @@ mod layout;
 pub mod mail;
 pub mod messages;
 pub mod pages;
+pub mod portal;
 pub mod quotes;
 #[cfg(feature = "ssr")]
 pub mod security;
@@ -87,6 +88,11 @@ pub fn App() -> impl IntoView {
                     // Async: the server waits for the page's data and sends whole HTML, so
                     // the page reads fine before (or without) the WASM.
                     <Route path=StaticSegment("") view=pages::HomePage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("moves"), ParamSegment("id"))
+                        view=portal::move_page::MovePage
+                        ssr=SsrMode::Async
+                    />
                     <Route
                         path=(StaticSegment("account"), StaticSegment("security"))
                         view=accounts::security::SecurityPage

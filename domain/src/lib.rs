@@ -19,7 +19,9 @@ pub mod messages;
 pub mod money;
 pub mod pdf;
 pub mod policy;
+pub mod portal;
 pub mod quotes;
+pub mod schedule;
 pub mod seed;
 
 pub use error::DomainError;

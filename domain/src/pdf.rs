@@ -483,6 +483,76 @@ pub async fn quote_paper(db: &impl ConnectionTrait, quote: &Quote) -> Result<Pap
     })
 }
 
+/// The receipt of a customer's acceptance: who accepted which version when, from where, and
+/// the SHA-256 of the frozen quote PDF they accepted, so that either side can later prove from
+/// their own copy which document was agreed. The quote's lines and totals follow, as sent.
+pub async fn receipt_paper(db: &impl ConnectionTrait, quote: &Quote) -> Result<Paper, DomainError> {
+    let (company_name, company_lines, colour, settings) = company_block(db).await?;
+    let job = crate::jobs::find(db, quote.job_id).await?;
+    let with_lines = crate::quotes::with_lines(db, quote.clone()).await?;
+    let (Some(at), Some(name), Some(hash)) = (
+        quote.decided_at,
+        quote.signed_name.clone(),
+        quote.signed_pdf_sha256.clone(),
+    ) else {
+        return Err(DomainError::NotFound("acceptance receipt"));
+    };
+    let zone: chrono_tz::Tz = settings
+        .time_zone
+        .parse()
+        .unwrap_or(chrono_tz::Europe::Amsterdam);
+    let local = at.with_timezone(&zone);
+    let (first, second) = hash.split_at(hash.len() / 2);
+    let mut facts = vec![
+        (
+            "Quote".to_owned(),
+            format!("{} version {}", job.reference, quote.version),
+        ),
+        ("Accepted by".to_owned(), name.clone()),
+        (
+            "Accepted on".to_owned(),
+            format!("{} ({})", local.format("%-d %B %Y, %H:%M:%S"), zone.name()),
+        ),
+        (
+            "In UTC".to_owned(),
+            at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        ),
+    ];
+    if let Some(ip) = &quote.signed_ip {
+        facts.push(("From address".to_owned(), ip.clone()));
+    }
+    if let Some(agent) = &quote.signed_user_agent {
+        let agent: String = agent.chars().take(60).collect();
+        facts.push(("Browser".to_owned(), agent));
+    }
+    facts.push(("Quote PDF SHA-256".to_owned(), first.to_owned()));
+    facts.push((String::new(), second.to_owned()));
+    Ok(Paper {
+        title: format!(
+            "Acceptance of quote {} version {}",
+            job.reference, quote.version
+        ),
+        company_name,
+        company_lines,
+        recipient: recipient(db, job.customer_id).await?,
+        facts,
+        lines: with_lines.lines,
+        totals: with_lines.totals,
+        closing: vec![
+            format!(
+                "{name} accepted the quote above by typing their name in the customer portal \
+                 and confirming it. The document accepted is the quote PDF whose SHA-256 \
+                 fingerprint is {hash}."
+            ),
+            "To check a copy: compute its SHA-256 (for example with `sha256sum` or \
+             `certutil -hashfile file SHA256`) and compare it with the fingerprint above, or \
+             drop the file on the receipt check page of the portal."
+                .to_owned(),
+        ],
+        colour,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

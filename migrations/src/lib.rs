@@ -8,6 +8,7 @@ mod m20261128_000001_foundation;
 mod m20261128_000002_accounts;
 mod m20261128_000003_business;
 mod m20261201_000004_frozen_paperwork;
+mod m20261202_000005_customer_answers;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_accounts::Migration),
             Box::new(m20261128_000003_business::Migration),
             Box::new(m20261201_000004_frozen_paperwork::Migration),
+            Box::new(m20261202_000005_customer_answers::Migration),
         ]
     }
 }

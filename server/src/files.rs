@@ -123,6 +123,45 @@ pub async fn quote_pdf(
     Ok(attachment(file.bytes, "application/pdf", &file.file_name))
 }
 
+/// `GET /files/quotes/{id}/receipt.pdf`: the acceptance receipt kept when the customer accepted
+/// the quote in the portal; the same readers as the quote's own PDF.
+pub async fn quote_receipt(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Extension(origin): Extension<RequestOrigin>,
+    Path(id): Path<String>,
+) -> Result<Response, Refusal> {
+    let id: i32 = id.parse().map_err(|_| Refusal(PorticoError::NotFound))?;
+    let actor = who(&state, &session).await?;
+    let stamp = stamp(&state, &actor, &origin);
+    let file = paperwork::receipt_pdf_for(&state.db, &*state.documents, &actor, &stamp, id).await?;
+    Ok(attachment(file.bytes, "application/pdf", &file.file_name))
+}
+
+/// `GET /files/moves/{id}/moving-day.ics`: moving day as a calendar entry, for whoever may see
+/// the move (`Action::ViewJob`); a move without a confirmed date has none (404).
+pub async fn moving_day(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<String>,
+) -> Result<Response, Refusal> {
+    let id: i32 = id.parse().map_err(|_| Refusal(PorticoError::NotFound))?;
+    let actor = who(&state, &session).await?;
+    let (text, file_name) = portico_domain::schedule::calendar_for(
+        &state.db,
+        &actor,
+        id,
+        &state.public_origin,
+        state.accounts.clock.now(),
+    )
+    .await?;
+    Ok(attachment(
+        text.into_bytes(),
+        "text/calendar; charset=utf-8",
+        &file_name,
+    ))
+}
+
 /// `GET /files/documents/{id}`: whoever the policy lets see it (`Action::ViewDocument`, the
 /// same rule as the listing): office all; crew their jobs' papers without prices; contacts of its
 /// customer what is shown to them, quotes and invoices for owner and payer only.

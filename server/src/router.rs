@@ -111,6 +111,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/files/invoices/{file}", get(files::invoice_pdf))
         .route("/files/quotes/{file}", get(files::quote_pdf))
+        .route("/files/quotes/{id}/receipt.pdf", get(files::quote_receipt))
+        .route("/files/moves/{id}/moving-day.ics", get(files::moving_day))
         .route("/files/documents/{id}", get(files::document))
         .route("/files/company/logo", get(files::logo))
         .route("/brand.css", get(files::brand_css))

@@ -106,7 +106,13 @@ impl Thread {
 
 /// The thread with a box to answer in.
 #[component]
-pub fn MessageThread(job_id: i32, thread: Thread) -> impl IntoView {
+pub fn MessageThread(
+    job_id: i32,
+    thread: Thread,
+    /// Offers the box to write in (a payer or viewer contact only reads).
+    #[prop(default = true)]
+    may_write: bool,
+) -> impl IntoView {
     let post = ServerAction::<PostMessage>::new();
     let Thread {
         messages: thread,
@@ -157,7 +163,10 @@ pub fn MessageThread(job_id: i32, thread: Thread) -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <ActionForm action=post attr:class="form">
+            {(!may_write).then(|| view! {
+                <p class="muted">"The account owner writes to the office here; you can read along."</p>
+            })}
+            <ActionForm action=post attr:class="form" attr:hidden=!may_write>
                 <input type="hidden" name="job_id" value=job_id />
                 <div class="field">
                     <label for="message-body">"Your message"</label>

@@ -1,12 +1,41 @@
-//! The front page a customer lands on.
+//! `/`: a signed-in customer's contact sees their moves, staff go to their workspace, and a
+//! visitor sees the company's page with "Sign in".
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::Redirect;
 
-use crate::{company::use_company_profile, PorticoError};
+use crate::{
+    accounts::{sign_in::current_user, Role},
+    company::use_company_profile,
+    PorticoError,
+};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
+    let user = Resource::new(|| (), |_| current_user());
+    view! {
+        <Suspense fallback=crate::staff::loading>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(person)) => match person.role {
+                        Role::Customer => view! {
+                            <Title text="Your moves" />
+                            <crate::portal::home::CustomerHome />
+                        }.into_any(),
+                        Role::Admin | Role::Office => view! { <Redirect path="/staff" /> }.into_any(),
+                        Role::Crew => view! { <Redirect path="/crew" /> }.into_any(),
+                    },
+                    _ => view! { <Welcome /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The company's page for a visitor who has not signed in.
+#[component]
+fn Welcome() -> impl IntoView {
     let company = use_company_profile();
 
     view! {
@@ -33,6 +62,7 @@ pub fn HomePage() -> impl IntoView {
                 "Day or night: see where your quote stands, when the crew comes and whether "
                 "they are on their way, and find your documents and invoices."
             </p>
+            <p><a class="button" href="/sign-in">"Sign in"</a></p>
         </section>
         <section class="features" aria-label="What you can do here">
             <article class="feature">

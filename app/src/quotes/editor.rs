@@ -52,7 +52,7 @@ pub fn QuoteSection(job_id: i32, quotable: bool, quotes: Vec<QuoteView>) -> impl
 }
 
 #[component]
-fn Totals(totals: TotalsView) -> impl IntoView {
+pub(crate) fn Totals(totals: TotalsView) -> impl IntoView {
     view! {
         <dl class="totals">
             <dt>"Net"</dt><dd>{totals.net}</dd>

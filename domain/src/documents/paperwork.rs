@@ -373,3 +373,91 @@ where
     record_download(db, stamp, format!("quote:{quote_id}"), &file).await?;
     Ok(file)
 }
+
+/// Freezes the receipt of an acceptance inside the accepting transaction: the company's
+/// details on it stay those of the moment of acceptance.
+pub(crate) async fn freeze_receipt(
+    txn: &impl ConnectionTrait,
+    storage: &dyn Storage,
+    stamp: &Stamp,
+    quote: &Quote,
+) -> Result<Document, DomainError> {
+    let bytes = render(pdf::receipt_paper(txn, quote).await?).await?;
+    let job = jobs::find(txn, quote.job_id).await?;
+    let document = keep(
+        txn,
+        storage,
+        stamp,
+        Frozen {
+            customer_id: job.customer_id,
+            job_id: Some(job.id),
+            kind: DocumentKind::Contract,
+            file_name: format!("Acceptance {} v{}.pdf", job.reference, quote.version),
+        },
+        &bytes,
+    )
+    .await?;
+    let set = quotes::entity::Entity::update_many()
+        .col_expr(
+            quotes::entity::Column::ReceiptDocumentId,
+            Expr::value(document.id),
+        )
+        .filter(quotes::entity::Column::Id.eq(quote.id))
+        .filter(quotes::entity::Column::ReceiptDocumentId.is_null())
+        .exec(txn)
+        .await;
+    claimed(storage, document, set).await
+}
+
+/// The acceptance receipt of a quote version for `actor`, by the rule of the quote's own PDF;
+/// a version without a receipt (not accepted in the portal) is not found.
+pub async fn receipt_pdf_for(
+    db: &impl ConnectionTrait,
+    storage: &dyn Storage,
+    actor: &Actor,
+    stamp: &Stamp,
+    quote_id: i32,
+) -> Result<PaperFile, DomainError> {
+    let quote = quotes::find(db, quote_id).await?;
+    let job = jobs::find(db, quote.job_id).await?;
+    money_document(actor, job.customer_id, quote.status != QuoteStatus::Draft)?;
+    let document_id = quote
+        .receipt_document_id
+        .ok_or(DomainError::NotFound("acceptance receipt"))?;
+    let file = frozen_bytes(db, storage, document_id).await?;
+    record_download(db, stamp, format!("quote:{quote_id}:receipt"), &file).await?;
+    Ok(file)
+}
+
+/// What a check of a file against the recorded acceptances found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptCheck {
+    /// SHA-256 of the file checked, hex.
+    pub sha256: String,
+    /// The acceptance of `actor`'s own (or, for office staff, any) quote whose frozen PDF has
+    /// exactly these bytes.
+    pub accepted: Option<Quote>,
+}
+
+/// Checks a file against the acceptances `actor` may see: does its SHA-256 equal the one an
+/// acceptance recorded? A contact learns only about their own customer accounts' quotes.
+pub async fn check_against_acceptances(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    bytes: &[u8],
+) -> Result<ReceiptCheck, DomainError> {
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    let candidates = quotes::entity::Entity::find()
+        .filter(quotes::entity::Column::SignedPdfSha256.eq(sha256.clone()))
+        .all(db)
+        .await?;
+    let mut accepted = None;
+    for quote in candidates {
+        let job = jobs::find(db, quote.job_id).await?;
+        if money_document(actor, job.customer_id, true).is_ok() {
+            accepted = Some(quote);
+            break;
+        }
+    }
+    Ok(ReceiptCheck { sha256, accepted })
+}

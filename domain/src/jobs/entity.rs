@@ -67,6 +67,9 @@ pub struct Model {
     pub notes: String,
     /// When the crew expects to arrive; set while the job is en route.
     pub eta: Option<DateTimeUtc>,
+    /// How often the date or window changed after it was first confirmed: the calendar
+    /// entry's `SEQUENCE`, so that a calendar replaces the entry it already has.
+    pub schedule_sequence: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

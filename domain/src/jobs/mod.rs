@@ -333,7 +333,13 @@ where
     } else {
         from
     };
+    let moved = job.confirmed_date.is_some()
+        && (job.confirmed_date != Some(plan.date)
+            || job.slot_start.as_deref() != Some(&*start.format("%H:%M").to_string())
+            || job.slot_end.as_deref() != Some(&*end.format("%H:%M").to_string()));
+    let sequence = job.schedule_sequence + i32::from(moved);
     let mut active: entity::ActiveModel = job.into();
+    active.schedule_sequence = Set(sequence);
     active.confirmed_date = Set(Some(plan.date));
     active.slot_start = Set(Some(start.format("%H:%M").to_string()));
     active.slot_end = Set(Some(end.format("%H:%M").to_string()));

@@ -55,6 +55,14 @@ pub struct Model {
     /// The name the customer typed as a signature when accepting.
     pub signed_name: Option<String>,
     pub signed_ip: Option<String>,
+    /// The browser the acceptance came from, as it named itself.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub signed_user_agent: Option<String>,
+    /// SHA-256 (hex) of the frozen PDF of this version at the moment it was accepted: the
+    /// document the customer agreed to, provable from their copy.
+    pub signed_pdf_sha256: Option<String>,
+    /// The acceptance receipt (a document), rendered and kept when the customer accepted.
+    pub receipt_document_id: Option<i32>,
     #[sea_orm(column_type = "Text", nullable)]
     pub decline_reason: Option<String>,
     /// The PDF rendered when this version was sent (a document); what every download serves,

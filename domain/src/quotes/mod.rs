@@ -2,6 +2,7 @@
 //! freely; once sent a version never changes, and a change is a new version that supersedes
 //! it when sent. Sending, accepting, declining and expiring move the job along.
 
+pub mod answer;
 pub mod entity;
 pub mod line;
 
@@ -319,6 +320,13 @@ where
             "This quote has expired. Ask us for a new one.".to_owned(),
         ));
     }
+    // The frozen PDF this version was sent as: an acceptance names its hash.
+    let pdf_sha256 = match (to, quote.pdf_document_id) {
+        (QuoteStatus::Accepted, Some(document_id)) => {
+            Some(crate::documents::find(&txn, document_id).await?.sha256)
+        }
+        _ => None,
+    };
     // Only the version that is still sent can be decided, and only once.
     let updated = entity::Entity::update_many()
         .col_expr(
@@ -339,6 +347,17 @@ where
             entity::Column::SignedIp,
             Expr::value(stamp.origin.ip.clone()),
         )
+        .col_expr(
+            entity::Column::SignedUserAgent,
+            Expr::value(
+                stamp
+                    .origin
+                    .user_agent
+                    .clone()
+                    .filter(|_| to == QuoteStatus::Accepted),
+            ),
+        )
+        .col_expr(entity::Column::SignedPdfSha256, Expr::value(pdf_sha256))
         .col_expr(
             entity::Column::DeclineReason,
             Expr::value(reason.filter(|r| !r.is_empty()).map(str::to_owned)),

@@ -477,6 +477,27 @@ fn server_functions() -> Vec<(&'static str, Body, [u16; 8])> {
             form_of(&[("filter[action]", "signed_in")]),
             [401, 403, 403, 403, 403, 403, 403, 200],
         ),
+        // The customer's side.
+        (
+            "/api/portal/my_moves",
+            form_of(&[]),
+            [401, 200, 200, 200, 403, 403, 403, 403],
+        ),
+        (
+            "/api/portal/move",
+            form_of(&[("job_id", "1")]),
+            [401, 200, 200, 404, 200, 404, 200, 200],
+        ),
+        (
+            "/api/portal/accept_quote",
+            form_of(&[("quote_id", "999999"), ("signed_name", "Sanne de Boer")]),
+            [401, 404, 404, 404, 404, 404, 404, 404],
+        ),
+        (
+            "/api/portal/decline_quote",
+            form_of(&[("quote_id", "999999")]),
+            [401, 404, 404, 404, 404, 404, 404, 404],
+        ),
         // Last: it ends the session it is called with.
         (
             "/api/accounts/sign_out",
@@ -488,7 +509,22 @@ fn server_functions() -> Vec<(&'static str, Body, [u16; 8])> {
 
 /// Pages (GET), with the status of the server-rendered answer: 302 is the redirect to sign-in.
 const PAGES: &[(&str, [u16; 8])] = &[
-    ("/", [200, 200, 200, 200, 200, 200, 200, 200]),
+    // Contacts see their moves, staff are sent to their workspace.
+    ("/", [200, 200, 200, 200, 302, 302, 302, 302]),
+    ("/moves/1", [302, 200, 200, 404, 200, 404, 200, 200]),
+    ("/moves/999999", [302, 404, 404, 404, 404, 404, 404, 404]),
+    (
+        "/files/moves/1/moving-day.ics",
+        [401, 200, 200, 404, 200, 404, 200, 200],
+    ),
+    (
+        "/files/moves/999999/moving-day.ics",
+        [401, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "/files/quotes/999999/receipt.pdf",
+        [401, 404, 404, 404, 404, 404, 404, 404],
+    ),
     ("/sign-in", [200, 302, 302, 302, 302, 302, 302, 302]),
     ("/forgot-password", [200, 200, 200, 200, 200, 200, 200, 200]),
     (

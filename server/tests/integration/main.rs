@@ -17,5 +17,6 @@ mod foundation;
 mod installation;
 mod invitations;
 mod passkeys;
+mod portal;
 mod startup;
 mod workspace;

@@ -1,0 +1,402 @@
+//! The customer's side: the home page with their moves, the move page with its quote, moving
+//! day, documents, invoices and messages, and answering a quote. Every server function starts
+//! from the signed-in contact and asks `portico_domain::portal`, which asks the policy.
+
+pub mod home;
+pub mod move_page;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    documents::DocumentView,
+    invoices::InvoiceView,
+    jobs::TimelineItem,
+    quotes::{LineView, TotalsView},
+    states::{JobState, QuoteState},
+    PorticoError,
+};
+
+/// The one thing a move's card offers, decided on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "step")]
+pub enum NextAction {
+    AnswerQuote { quote_id: i32 },
+    ReadQuote { quote_id: i32 },
+    AddToCalendar,
+    FollowCrew,
+    SeeInvoice { invoice_id: i32 },
+    OpenMove,
+}
+
+impl NextAction {
+    /// The button's words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::AnswerQuote { .. } => "Review and accept the quote",
+            Self::ReadQuote { .. } => "Read the quote",
+            Self::AddToCalendar => "Add to calendar",
+            Self::FollowCrew => "Follow the crew",
+            Self::SeeInvoice { .. } => "See the invoice",
+            Self::OpenMove => "Open the move",
+        }
+    }
+
+    /// Where the button goes for move `job_id`.
+    pub fn href(self, job_id: i32) -> String {
+        match self {
+            Self::AnswerQuote { .. } | Self::ReadQuote { .. } => format!("/moves/{job_id}#quote"),
+            Self::AddToCalendar => calendar_url(job_id),
+            Self::FollowCrew => format!("/moves/{job_id}#status"),
+            Self::SeeInvoice { .. } => format!("/moves/{job_id}#invoices"),
+            Self::OpenMove => format!("/moves/{job_id}"),
+        }
+    }
+
+    /// A download rather than a page.
+    pub fn is_download(self) -> bool {
+        self == Self::AddToCalendar
+    }
+}
+
+/// The move's calendar entry.
+pub fn calendar_url(job_id: i32) -> String {
+    format!("/files/moves/{job_id}/moving-day.ics")
+}
+
+/// One move on the home page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoveCardView {
+    pub id: i32,
+    pub reference: String,
+    pub state: JobState,
+    /// "Confirmed: Tue 12 May, 08:00–10:00"
+    pub words: String,
+    pub next: NextAction,
+    /// "Keizersgracht 12, Amsterdam → Oudegracht 45, Utrecht"
+    pub route: String,
+    pub unread: usize,
+}
+
+/// The customer account the contact is looking at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountChoice {
+    pub customer_id: i32,
+    pub name: String,
+    pub active: bool,
+}
+
+/// The home page of a signed-in contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HomeView {
+    pub account_name: String,
+    /// Every account this person belongs to (more than one: a switch is shown).
+    pub accounts: Vec<AccountChoice>,
+    pub moves: Vec<MoveCardView>,
+    pub unread: usize,
+    pub open_items: usize,
+}
+
+/// An acceptance, as the customer reads it back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcceptanceView {
+    pub signed_name: String,
+    pub at: String,
+    /// SHA-256 of the quote PDF accepted, hex.
+    pub sha256: Option<String>,
+    pub receipt_url: Option<String>,
+}
+
+/// A sent version of the move's quote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerQuoteView {
+    pub id: i32,
+    pub version: i32,
+    pub state: QuoteState,
+    pub valid_until: String,
+    pub sent_at: Option<String>,
+    pub lines: Vec<LineView>,
+    pub totals: TotalsView,
+    pub pdf_url: String,
+    /// Sent, unanswered, and this person is an owner contact.
+    pub may_answer: bool,
+    pub accepted: Option<AcceptanceView>,
+    pub decline_reason: Option<String>,
+}
+
+/// How to pay an open invoice by bank transfer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentInstructions {
+    pub beneficiary: String,
+    pub iban: String,
+}
+
+/// Everything the move page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoveView {
+    pub id: i32,
+    pub reference: String,
+    pub state: JobState,
+    pub words: String,
+    pub next: NextAction,
+    pub origin_address: String,
+    pub origin_notes: String,
+    pub destination_address: String,
+    pub destination_notes: String,
+    /// "Tue 12 May, 08:00–10:00" once confirmed.
+    pub moving_day: Option<String>,
+    pub calendar_url: Option<String>,
+    pub timeline: Vec<TimelineItem>,
+    pub quotes: Vec<CustomerQuoteView>,
+    pub invoices: Vec<InvoiceView>,
+    pub payment: Option<PaymentInstructions>,
+    pub documents: Vec<DocumentView>,
+    /// Owner and payer: amounts, quotes and invoices are on the page.
+    pub sees_money: bool,
+    /// Owner: may write to the office.
+    pub may_write: bool,
+}
+
+#[cfg(feature = "ssr")]
+mod convert {
+    use portico_domain::portal::NextStep;
+
+    use super::NextAction;
+
+    impl From<NextStep> for NextAction {
+        fn from(step: NextStep) -> Self {
+            match step {
+                NextStep::AnswerQuote { quote_id } => Self::AnswerQuote { quote_id },
+                NextStep::ReadQuote { quote_id } => Self::ReadQuote { quote_id },
+                NextStep::AddToCalendar => Self::AddToCalendar,
+                NextStep::FollowCrew => Self::FollowCrew,
+                NextStep::SeeInvoice { invoice_id } => Self::SeeInvoice { invoice_id },
+                NextStep::OpenMove => Self::OpenMove,
+            }
+        }
+    }
+}
+
+/// The signed-in contact's moves on their active customer account.
+#[server(name = MyMoves, prefix = "/api", endpoint = "portal/my_moves")]
+pub async fn my_moves() -> Result<HomeView, PorticoError> {
+    use portico_domain::{customers, policy::Actor, portal};
+
+    use crate::{accounts::customer_accounts::active_customer, server, staff::local::Local};
+
+    let actor = server::current_actor().await?;
+    let db = server::db()?;
+    let Some(customer_id) = active_customer(&actor).await? else {
+        return Err(match actor {
+            Actor::Anonymous => PorticoError::Unauthenticated,
+            _ => PorticoError::Forbidden,
+        });
+    };
+    let here = Local::load(&db).await?;
+    let overview = portal::overview(&db, &actor, customer_id, here.zone).await?;
+    let mut accounts = Vec::new();
+    if let Actor::Contact { memberships, .. } = &actor {
+        let ids: Vec<i32> = memberships.iter().map(|m| m.customer_id).collect();
+        for customer in customers::find_many(&db, &ids).await? {
+            accounts.push(AccountChoice {
+                active: customer.id == customer_id,
+                customer_id: customer.id,
+                name: customer.name,
+            });
+        }
+    }
+    let account_name = accounts
+        .iter()
+        .find(|a| a.active)
+        .map(|a| a.name.clone())
+        .unwrap_or_default();
+    Ok(HomeView {
+        account_name,
+        accounts,
+        unread: overview.unread,
+        open_items: overview.open_items,
+        moves: overview
+            .moves
+            .into_iter()
+            .map(|card| MoveCardView {
+                id: card.job.id,
+                reference: card.job.reference.clone(),
+                state: card.job.status.into(),
+                words: card.status.words,
+                next: card.status.next.into(),
+                route: format!(
+                    "{} → {}",
+                    card.job.origin_address, card.job.destination_address
+                ),
+                unread: card.unread,
+            })
+            .collect(),
+    })
+}
+
+/// One move, as far as the signed-in person may see it (another customer's move is 404).
+#[server(name = CustomerMove, prefix = "/api", endpoint = "portal/move")]
+pub async fn customer_move(job_id: i32) -> Result<MoveView, PorticoError> {
+    use portico_domain::{company, portal, quotes::QuoteStatus};
+
+    use crate::{documents::human_size, server, staff::local::Local};
+
+    let actor = server::current_actor().await?;
+    let db = server::db()?;
+    let here = Local::load(&db).await?;
+    let detail = portal::move_detail(&db, &actor, job_id, here.zone).await?;
+    server::record_staff_view(&db, &actor, format!("job:{job_id}")).await?;
+    let job = &detail.job;
+    let quotes = detail
+        .quotes
+        .iter()
+        .map(|q| {
+            let quote = &q.quote;
+            CustomerQuoteView {
+                id: quote.id,
+                version: quote.version,
+                state: quote.status.into(),
+                valid_until: crate::staff::local::date(quote.valid_until),
+                sent_at: quote.sent_at.map(|at| here.date_time(at)),
+                lines: q
+                    .lines
+                    .iter()
+                    .map(crate::quotes::convert::line_view)
+                    .collect(),
+                totals: crate::quotes::convert::totals(&q.totals),
+                pdf_url: format!("/files/quotes/{}.pdf", quote.id),
+                may_answer: detail.rights.answers_quotes
+                    && quote.awaits_answer()
+                    && quote.valid_until >= here.today(),
+                accepted: (quote.status == QuoteStatus::Accepted).then(|| AcceptanceView {
+                    signed_name: quote.signed_name.clone().unwrap_or_default(),
+                    at: quote
+                        .decided_at
+                        .map(|at| here.date_time(at))
+                        .unwrap_or_default(),
+                    sha256: quote.signed_pdf_sha256.clone(),
+                    receipt_url: quote
+                        .receipt_document_id
+                        .map(|_| format!("/files/quotes/{}/receipt.pdf", quote.id)),
+                }),
+                decline_reason: quote.decline_reason.clone(),
+            }
+        })
+        .collect();
+    let invoices: Vec<InvoiceView> = detail
+        .invoices
+        .iter()
+        .map(|i| InvoiceView {
+            may_issue: false,
+            may_record_payment: false,
+            may_credit: false,
+            ..crate::invoices::view_of(i)
+        })
+        .collect();
+    let payment = if invoices
+        .iter()
+        .any(|i| i.outstanding_cents > 0 && !i.credit_note)
+    {
+        let company = company::profile(&db).await?;
+        (!company.iban.is_empty()).then(|| PaymentInstructions {
+            beneficiary: company.name,
+            iban: company.iban,
+        })
+    } else {
+        None
+    };
+    Ok(MoveView {
+        id: job.id,
+        reference: job.reference.clone(),
+        state: job.status.into(),
+        words: detail.status.words.clone(),
+        next: detail.status.next.into(),
+        origin_address: job.origin_address.clone(),
+        origin_notes: job.origin_notes.clone(),
+        destination_address: job.destination_address.clone(),
+        destination_notes: job.destination_notes.clone(),
+        moving_day: portal::words::moving_day(job),
+        calendar_url: job.confirmed_date.map(|_| calendar_url(job.id)),
+        timeline: detail
+            .timeline
+            .iter()
+            .rev()
+            .map(|e| TimelineItem {
+                at: here.date_time(e.at),
+                by: e.by.clone(),
+                to: e.to.into(),
+                note: e.note.clone(),
+                eta: e.eta.map(|eta| here.time(eta)),
+            })
+            .collect(),
+        quotes,
+        invoices,
+        payment,
+        documents: detail
+            .documents
+            .iter()
+            .map(|d| DocumentView {
+                id: d.id,
+                kind: d.kind.label().to_owned(),
+                size: human_size(d.size_bytes),
+                uploaded: here.date_time(d.created_at),
+                visible_to_customer: true,
+                url: format!("/files/documents/{}", d.id),
+                file_name: d.file_name.clone(),
+            })
+            .collect(),
+        sees_money: detail.rights.sees_money,
+        may_write: detail.rights.writes_messages,
+    })
+}
+
+/// Accepts a quote for the signed-in owner contact: their typed full name as the signature and
+/// an explicit confirmation. The server records the time, address, browser and the SHA-256 of
+/// the quote PDF, and keeps the acceptance receipt.
+#[server(name = AcceptQuote, prefix = "/api", endpoint = "portal/accept_quote")]
+pub async fn accept_quote(
+    quote_id: i32,
+    #[server(default)] signed_name: String,
+    #[server(default)] confirmed: Option<String>,
+) -> Result<(), PorticoError> {
+    use portico_domain::quotes::answer;
+
+    use crate::server;
+
+    let actor = server::current_actor().await?;
+    let db = server::db()?;
+    let storage = server::storage()?;
+    answer::accept_in_portal(
+        &db,
+        storage.as_ref(),
+        &actor,
+        &server::stamp(&actor)?,
+        quote_id,
+        &signed_name,
+        confirmed.is_some_and(|c| !c.is_empty()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Declines a quote for the signed-in owner contact, with their reason.
+#[server(name = DeclineQuote, prefix = "/api", endpoint = "portal/decline_quote")]
+pub async fn decline_quote(
+    quote_id: i32,
+    #[server(default)] reason: String,
+) -> Result<(), PorticoError> {
+    use portico_domain::quotes::answer;
+
+    use crate::server;
+
+    let actor = server::current_actor().await?;
+    answer::decline_in_portal(
+        &server::db()?,
+        &actor,
+        &server::stamp(&actor)?,
+        quote_id,
+        &reason,
+    )
+    .await?;
+    Ok(())
+}

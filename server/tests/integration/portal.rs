@@ -1,0 +1,366 @@
+//! The customer's side through the real router: the home page's moves in words, a quote
+//! accepted in the portal with a receipt that names the SHA-256 of the very PDF the customer
+//! downloaded, scopes (a viewer reads without money and cannot answer), another customer's
+//! ids answered 404, and moving day as a calendar entry whose SEQUENCE follows a new date.
+
+use std::sync::Arc;
+
+use axum::{body::Body, http::Request, Router};
+use chrono::Utc;
+use portico_domain::{
+    clock::{Clock, ManualClock},
+    seed, DatabaseConnection,
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sha2::{Digest, Sha256};
+
+use crate::support::{self, call, empty_site, form, Browser};
+
+const AGENT: &str = "Mozilla/5.0 (Linux; Android 14) PorticoTest/1.0";
+
+struct Demo {
+    app: Router,
+    clock: ManualClock,
+    _data: tempfile::TempDir,
+    _site: tempfile::TempDir,
+}
+
+async fn demo(db: &DatabaseConnection) -> Demo {
+    let clock = ManualClock::new(Utc::now());
+    seed::seed_demo_if_empty(db, clock.now())
+        .await
+        .expect("seed");
+    let data = tempfile::tempdir().expect("data");
+    let storage = portico_domain::documents::LocalDisk::new(data.path().join("documents"));
+    seed::attach_demo_documents(db, &storage, clock.now())
+        .await
+        .expect("demo documents");
+    let (site, root) = empty_site();
+    let app = support::app_with(
+        db,
+        &root,
+        Arc::new(clock.clone()),
+        &[
+            ("PORTICO_DEMO", "true"),
+            ("PORTICO_DATA_DIR", data.path().to_str().expect("path")),
+        ],
+    );
+    Demo {
+        app,
+        clock,
+        _data: data,
+        _site: site,
+    }
+}
+
+/// The sent quote of a customer's job that awaits an answer.
+async fn sent_quote_of(db: &DatabaseConnection, customer_id: i32) -> portico_domain::quotes::Quote {
+    use portico_domain::{jobs::entity as job, quotes::entity as quote};
+    let jobs: Vec<i32> = job::Entity::find()
+        .filter(job::Column::CustomerId.eq(customer_id))
+        .all(db)
+        .await
+        .expect("jobs")
+        .into_iter()
+        .map(|j| j.id)
+        .collect();
+    quote::Entity::find()
+        .filter(quote::Column::JobId.is_in(jobs))
+        .filter(quote::Column::Status.eq(portico_domain::quotes::QuoteStatus::Sent))
+        .one(db)
+        .await
+        .expect("query")
+        .expect("a sent quote")
+}
+
+fn with_agent(mut request: Request<Body>) -> Request<Body> {
+    request
+        .headers_mut()
+        .insert("user-agent", AGENT.parse().expect("header"));
+    request
+}
+
+#[tokio::test]
+async fn a_quote_accepted_in_the_portal_names_the_pdf_the_customer_downloaded() {
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let demo = demo(db).await;
+        let now = demo.clock.now();
+        // Pieter Smit (customer 2) has a quote waiting; the De Boers and Lars are others.
+        let mut pieter = Browser::signed_in_demo(&demo.app, "pieter@smit.example", now).await;
+        let mut sanne = Browser::signed_in_demo(&demo.app, "sanne@deboer.example", now).await;
+        let mut lars = Browser::signed_in_demo(&demo.app, "lars@studiohendriks.example", now).await;
+        let mut office = Browser::signed_in_demo(&demo.app, "olga@vandijk.example", now).await;
+        let quote = sent_quote_of(db, 2).await;
+        let quote_id = quote.id.to_string();
+
+        let home = pieter.call("/api/portal/my_moves", "").await;
+        assert_eq!(home.status, 200, "{label}: {}", home.text());
+        let home: serde_json::Value = serde_json::from_slice(&home.body).expect("json");
+        let card = home["moves"]
+            .as_array()
+            .expect("moves")
+            .iter()
+            .find(|m| m["id"] == quote.job_id)
+            .expect("the quoted move on the home page")
+            .clone();
+        assert_eq!(card["words"], "Quote ready for you", "{label}");
+        assert_eq!(card["next"]["step"], "answer_quote", "{label}");
+        assert_eq!(card["next"]["quote_id"], quote.id, "{label}");
+        assert!(home["open_items"].as_u64().expect("count") >= 1, "{label}");
+
+        // What the customer reads before accepting: the frozen PDF.
+        let pdf = pieter.get(&format!("/files/quotes/{quote_id}.pdf")).await;
+        assert_eq!(pdf.status, 200, "{label}");
+        let downloaded = hex::encode(Sha256::digest(&pdf.body));
+
+        let accept = |name: &'static str, confirmed: bool| {
+            let mut pairs = vec![("quote_id", quote_id.as_str()), ("signed_name", name)];
+            if confirmed {
+                pairs.push(("confirmed", "yes"));
+            }
+            with_agent(call("/api/portal/accept_quote", &form(&pairs)))
+        };
+        // Another customer's quote is not there; staff cannot accept for the customer.
+        assert_eq!(
+            lars.send(accept("Lars Hendriks", true)).await.status,
+            404,
+            "{label}"
+        );
+        assert_eq!(
+            sanne.send(accept("Sanne de Boer", true)).await.status,
+            404,
+            "{label}"
+        );
+        assert_eq!(
+            office.send(accept("Olga", true)).await.status,
+            403,
+            "{label}"
+        );
+        // Without the explicit confirmation, or without a name, nothing is accepted.
+        let unconfirmed = pieter.send(accept("Pieter Smit", false)).await;
+        assert_eq!(unconfirmed.status, 422, "{label}: {}", unconfirmed.text());
+        assert!(unconfirmed.text().contains("confirmed"), "{label}");
+        let nameless = pieter.send(accept(" ", true)).await;
+        assert_eq!(nameless.status, 422, "{label}");
+        assert!(nameless.text().contains("signed_name"), "{label}");
+
+        let accepted = pieter.send(accept("Pieter Smit", true)).await;
+        assert_eq!(accepted.status, 200, "{label}: {}", accepted.text());
+        let stored = portico_domain::quotes::find(db, quote.id)
+            .await
+            .expect("quote");
+        assert_eq!(
+            stored.status,
+            portico_domain::quotes::QuoteStatus::Accepted,
+            "{label}"
+        );
+        assert_eq!(
+            stored.signed_name.as_deref(),
+            Some("Pieter Smit"),
+            "{label}"
+        );
+        assert_eq!(stored.signed_user_agent.as_deref(), Some(AGENT), "{label}");
+        assert_eq!(
+            stored.signed_pdf_sha256.as_deref(),
+            Some(downloaded.as_str()),
+            "{label}: the acceptance names the bytes downloaded"
+        );
+        assert_eq!(stored.decided_at, Some(now), "{label}");
+        // Once only.
+        assert_eq!(
+            pieter.send(accept("Pieter Smit", true)).await.status,
+            409,
+            "{label}"
+        );
+
+        // The receipt: for the customer (and the office), not for another customer.
+        let receipt_path = format!("/files/quotes/{quote_id}/receipt.pdf");
+        let receipt = pieter.get(&receipt_path).await;
+        assert_eq!(receipt.status, 200, "{label}");
+        assert_eq!(receipt.header("content-type"), Some("application/pdf"));
+        assert!(receipt
+            .header("content-disposition")
+            .is_some_and(|d| d.starts_with("attachment")));
+        let (first, second) = downloaded.split_at(32);
+        for half in [first, second] {
+            assert!(
+                receipt.body.windows(32).any(|w| w == half.as_bytes()),
+                "{label}: the receipt shows the hash"
+            );
+        }
+        assert!(
+            receipt.body.windows(11).any(|w| w == b"Pieter Smit"),
+            "{label}"
+        );
+        assert_eq!(office.get(&receipt_path).await.status, 200, "{label}");
+        assert_eq!(lars.get(&receipt_path).await.status, 404, "{label}");
+        assert_eq!(
+            Browser::new(&demo.app).get(&receipt_path).await.status,
+            401,
+            "{label}"
+        );
+        // The same receipt every time: it was kept, not drawn again.
+        assert_eq!(
+            pieter.get(&receipt_path).await.body,
+            receipt.body,
+            "{label}"
+        );
+
+        let home = pieter.call("/api/portal/my_moves", "").await;
+        let home: serde_json::Value = serde_json::from_slice(&home.body).expect("json");
+        let card = home["moves"]
+            .as_array()
+            .expect("moves")
+            .iter()
+            .find(|m| m["id"] == quote.job_id)
+            .expect("the move")
+            .clone();
+        assert_eq!(
+            card["words"], "Quote accepted — we will confirm your moving day",
+            "{label}"
+        );
+        let page = pieter
+            .call(
+                "/api/portal/move",
+                &form(&[("job_id", &quote.job_id.to_string())]),
+            )
+            .await;
+        let page: serde_json::Value = serde_json::from_slice(&page.body).expect("json");
+        assert_eq!(
+            page["quotes"][0]["accepted"]["sha256"], downloaded,
+            "{label}: the move page shows the fingerprint"
+        );
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_viewer_reads_the_move_without_money_and_cannot_answer() {
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let demo = demo(db).await;
+        let now = demo.clock.now();
+        let mut joost = Browser::signed_in_demo(&demo.app, "joost@deboer.example", now).await;
+        let mut sanne = Browser::signed_in_demo(&demo.app, "sanne@deboer.example", now).await;
+        let mut lars = Browser::signed_in_demo(&demo.app, "lars@studiohendriks.example", now).await;
+
+        let owner = sanne
+            .call("/api/portal/move", &form(&[("job_id", "2")]))
+            .await;
+        assert_eq!(owner.status, 200, "{label}: {}", owner.text());
+        let owner: serde_json::Value = serde_json::from_slice(&owner.body).expect("json");
+        assert_eq!(owner["sees_money"], true);
+        assert!(
+            !owner["invoices"].as_array().expect("invoices").is_empty(),
+            "{label}"
+        );
+        assert!(
+            !owner["quotes"].as_array().expect("quotes").is_empty(),
+            "{label}"
+        );
+
+        let viewer = joost
+            .call("/api/portal/move", &form(&[("job_id", "2")]))
+            .await;
+        assert_eq!(viewer.status, 200, "{label}");
+        let text = viewer.text();
+        let viewer: serde_json::Value = serde_json::from_slice(&viewer.body).expect("json");
+        assert_eq!(viewer["sees_money"], false, "{label}");
+        assert!(
+            viewer["quotes"].as_array().expect("quotes").is_empty(),
+            "{label}"
+        );
+        assert!(
+            viewer["invoices"].as_array().expect("invoices").is_empty(),
+            "{label}"
+        );
+        assert!(
+            !text.contains('€'),
+            "{label}: no amount reaches a viewer: {text}"
+        );
+        assert_eq!(viewer["may_write"], false, "{label}");
+
+        // Answering: the viewer is refused (403), another customer does not find it (404), the
+        // owner is told it was answered already (409).
+        let accepted = portico_domain::quotes::for_job(db, 1)
+            .await
+            .expect("quotes")
+            .into_iter()
+            .find(|q| q.quote.status == portico_domain::quotes::QuoteStatus::Accepted)
+            .expect("job 1's accepted quote");
+        let quote_id = accepted.quote.id.to_string();
+        let answer = form(&[
+            ("quote_id", quote_id.as_str()),
+            ("signed_name", "Joost de Boer"),
+            ("confirmed", "yes"),
+        ]);
+        let decline = form(&[("quote_id", quote_id.as_str()), ("reason", "no")]);
+        for (path, body) in [
+            ("/api/portal/accept_quote", &answer),
+            ("/api/portal/decline_quote", &decline),
+        ] {
+            assert_eq!(joost.call(path, body).await.status, 403, "{label} {path}");
+            assert_eq!(lars.call(path, body).await.status, 404, "{label} {path}");
+            assert_eq!(sanne.call(path, body).await.status, 409, "{label} {path}");
+        }
+        // Another customer's move, in every form, is not there.
+        assert_eq!(
+            lars.call("/api/portal/move", &form(&[("job_id", "2")]))
+                .await
+                .status,
+            404
+        );
+        assert_eq!(lars.get("/moves/2").await.status, 404, "{label}");
+        assert_eq!(lars.get("/files/moves/1/moving-day.ics").await.status, 404);
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn moving_day_as_a_calendar_entry_follows_a_new_date() {
+    use portico_domain::{
+        audit::{RequestOrigin, Stamp},
+        jobs::{self, Schedule},
+    };
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let demo = demo(db).await;
+        let now = demo.clock.now();
+        let mut sanne = Browser::signed_in_demo(&demo.app, "sanne@deboer.example", now).await;
+        let entry = sanne.get("/files/moves/1/moving-day.ics").await;
+        assert_eq!(entry.status, 200, "{label}: {}", entry.text());
+        assert_eq!(
+            entry.header("content-type"),
+            Some("text/calendar; charset=utf-8")
+        );
+        let text = entry.text();
+        assert!(text.contains("UID:move-1@localhost"), "{label}: {text}");
+        assert!(text.contains("SEQUENCE:0"), "{label}: {text}");
+
+        let job = jobs::find(db, 1).await.expect("job 1");
+        let crew = jobs::crew_of(db, 1).await.expect("crew");
+        let later = job.confirmed_date.expect("date") + chrono::Days::new(7);
+        jobs::schedule(
+            db,
+            &Stamp::new(now, None, RequestOrigin::default()),
+            1,
+            Schedule {
+                date: later,
+                slot_start: "09:00".into(),
+                slot_end: "11:00".into(),
+                crew,
+            },
+        )
+        .await
+        .expect("rescheduled");
+        let moved = sanne.get("/files/moves/1/moving-day.ics").await.text();
+        assert!(moved.contains("UID:move-1@localhost"), "{label}: {moved}");
+        assert!(moved.contains("SEQUENCE:1"), "{label}: {moved}");
+        assert_ne!(moved, text, "{label}");
+        test_db.finish().await;
+    }
+}
