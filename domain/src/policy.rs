@@ -124,6 +124,12 @@ pub enum Action<'a> {
     ManageCompany,
 }
 
+/// `Action::ViewJob` as a function of any job, for the finders that take the action to ask
+/// (`jobs::find_for`): a variant's constructor is not general over the borrow's lifetime.
+pub fn view_job(job: JobAccess<'_>) -> Action<'_> {
+    Action::ViewJob(job)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     Allow,

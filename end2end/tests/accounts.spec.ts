@@ -11,7 +11,7 @@ test("password and authenticator code sign in, and the session survives a reload
   await hydrated(page);
   await page.screenshot({ path: "artifacts/sign-in-1280.png", fullPage: true });
   await signInWithPassword(page, "anna@vandijk.example");
-  await expect(page).toHaveURL(/\/$/);
+  await expect(page).toHaveURL(/\/staff$/);
   const nav = page.getByRole("navigation", { name: "Main" });
   await expect(nav.getByRole("link", { name: /Anna de Vries/ })).toBeVisible();
   await page.reload();
@@ -60,7 +60,7 @@ test.describe("on a phone (360 px)", () => {
     await page.screenshot({ path: "artifacts/sign-in-360.png", fullPage: true });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     await signInWithPassword(page, "cees@vandijk.example");
-    await expect(page).toHaveURL(/\/$/);
+    await expect(page).toHaveURL(/\/crew$/);
     await page.goto("/account/security");
     await expect(page.getByRole("heading", { name: "Security", level: 1 })).toBeVisible();
     await hydrated(page);
@@ -74,7 +74,7 @@ test("an invitation leads to a passkey, and the passkey signs in after signing o
   // The office invites a customer's contact.
   const office = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await signInWithPassword(office, "olga@vandijk.example");
-  await expect(office).toHaveURL(/\/$/);
+  await expect(office).toHaveURL(/\/staff$/);
   await office.goto("/staff/invitations");
   await hydrated(office);
   await office.getByLabel("Name").fill("Mila de Boer");

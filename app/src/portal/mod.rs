@@ -298,7 +298,7 @@ pub async fn customer_move(job_id: i32) -> Result<MoveView, PorticoError> {
         .any(|i| i.outstanding_cents > 0 && !i.credit_note)
     {
         let company = company::profile(&db).await?;
-        (!company.iban.is_empty()).then(|| PaymentInstructions {
+        (!company.iban.is_empty()).then_some(PaymentInstructions {
             beneficiary: company.name,
             iban: company.iban,
         })

@@ -66,7 +66,7 @@ fn Move(the_move: MoveView, thread: Thread, changed: RwSignal<usize>) -> impl In
         </section>
         <section class="card" aria-labelledby="addresses-title">
             <h2 id="addresses-title">"Addresses"</h2>
-            <dl class="facts">
+            <dl class="addresses">
                 <dt>"From"</dt>
                 <dd>{m.origin_address.clone()}
                     {(!m.origin_notes.is_empty()).then(|| view! { <span class="muted block">{m.origin_notes.clone()}</span> })}

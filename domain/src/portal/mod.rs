@@ -83,7 +83,7 @@ fn issued(invoices: Vec<Invoice>) -> Vec<Invoice> {
 }
 
 /// The invoice a move's status speaks of: its latest issued invoice (not a credit note).
-fn latest_invoice<'a>(invoices: &'a [Invoice], job_id: i32) -> Option<&'a Invoice> {
+fn latest_invoice(invoices: &[Invoice], job_id: i32) -> Option<&Invoice> {
     invoices
         .iter()
         .find(|i| i.job_id == Some(job_id) && i.kind == InvoiceKind::Invoice)
@@ -190,7 +190,7 @@ pub async fn move_detail(
     job_id: i32,
     zone: Tz,
 ) -> Result<MoveDetail, DomainError> {
-    let (job, crew) = jobs::find_for(db, actor, job_id, |job| Action::ViewJob(job)).await?;
+    let (job, crew) = jobs::find_for(db, actor, job_id, policy::view_job).await?;
     let rights = Rights::of(
         actor,
         job.customer_id,

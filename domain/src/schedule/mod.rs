@@ -90,8 +90,7 @@ pub async fn calendar_for(
     public_origin: &str,
     now: DateTime<Utc>,
 ) -> Result<(String, String), DomainError> {
-    let (job, _) =
-        crate::jobs::find_for(db, actor, job_id, |job| crate::policy::Action::ViewJob(job)).await?;
+    let (job, _) = crate::jobs::find_for(db, actor, job_id, crate::policy::view_job).await?;
     let company = crate::company::profile(db).await?;
     let host = public_origin
         .split_once("://")

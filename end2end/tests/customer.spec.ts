@@ -1,0 +1,131 @@
+// The customer's side as a customer uses it, on a phone and on a desktop: home with the moves in
+// words, the move page, the quote PDF, accepting with a typed name and downloading the receipt
+// whose fingerprint is the SHA-256 of the PDF downloaded before (read back with pdftotext),
+// moving day into the calendar, and a viewer who reads without an Accept button. Every customer
+// page is checked with axe-core at 360 px and 1280 px: no serious or critical violations.
+import { createHash } from "node:crypto";
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { hydrated, signInWithPassword, watchErrors } from "./support";
+
+const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+/** axe-core in the page (by evaluation, so the page's CSP stays as it is). */
+async function accessibilityProblems(page: Page): Promise<string[]> {
+  await page.evaluate(AXE);
+  const violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] =
+    await page.evaluate(async () => {
+      // @ts-expect-error axe is global once evaluated
+      const result = await window.axe.run(document, { resultTypes: ["violations"] });
+      return result.violations;
+    });
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+/** The page fits the width (no sideways scroll), passes axe, and is kept as a screenshot. */
+async function check(page: Page, name: string, width: number) {
+  await hydrated(page);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+  expect(await accessibilityProblems(page)).toEqual([]);
+  await page.screenshot({ path: `artifacts/${name}-${width}.png`, fullPage: true });
+}
+
+async function customer(browser: Browser, email: string, width: number) {
+  const context = await browser.newContext({
+    viewport: { width, height: width < 500 ? 780 : 900 },
+    isMobile: width < 500,
+    hasTouch: width < 500,
+    acceptDownloads: true,
+  });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await signInWithPassword(page, email);
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByRole("heading", { name: "Your moves", level: 1 })).toBeVisible();
+  return { context, page, errors };
+}
+
+test("on a phone, a customer accepts the quote and the receipt names the PDF they downloaded", async ({ browser }) => {
+  const { context, page, errors } = await customer(browser, "pieter@smit.example", 360);
+  const card = page.getByRole("listitem").filter({ hasText: "Quote ready for you" });
+  await expect(card).toBeVisible();
+  await check(page, "customer-home", 360);
+
+  await card.getByRole("link", { name: "Review and accept the quote" }).click();
+  await expect(page).toHaveURL(/\/moves\/\d+#quote$/);
+  await expect(page.getByRole("heading", { name: "Quote", level: 2 })).toBeVisible();
+  await check(page, "customer-move-quote", 360);
+
+  // The quote PDF, as the customer saves it.
+  const pdfDownload = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Download the quote (PDF)" }).click();
+  const pdfPath = await (await pdfDownload).path();
+  const pdfHash = createHash("sha256").update(readFileSync(pdfPath!)).digest("hex");
+
+  // Accepting needs the name and the tick; the server checks both too.
+  await page.getByLabel("Your full name, as your signature").fill("Pieter Smit");
+  await page.getByLabel(/I accept this quote/).check();
+  await page.getByRole("button", { name: "Accept the quote" }).click();
+  await expect(page.getByText(/Accepted by Pieter Smit on/)).toBeVisible();
+  await expect(page.locator(".hash code")).toHaveText(pdfHash);
+  await expect(page.getByRole("button", { name: "Accept the quote" })).toHaveCount(0);
+
+  const receiptDownload = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Download the acceptance receipt" }).click();
+  const receiptPath = await (await receiptDownload).path();
+  const text = execFileSync("pdftotext", ["-layout", receiptPath!, "-"], { encoding: "utf8" });
+  expect(text).toContain("Pieter Smit");
+  expect(text).toContain(pdfHash.slice(0, 32));
+  expect(text).toContain(pdfHash.slice(32));
+  await check(page, "customer-move-accepted", 360);
+
+  await page.getByRole("link", { name: "Your moves" }).click();
+  await expect(page.getByText("Quote accepted — we will confirm your moving day")).toBeVisible();
+  expect(errors).toEqual([]);
+  await context.close();
+});
+
+test("on a desktop, moving day goes into the calendar and every part of the move reads", async ({ browser }) => {
+  const { context, page, errors } = await customer(browser, "sanne@deboer.example", 1280);
+  await check(page, "customer-home", 1280);
+  const today = page.getByRole("listitem").filter({ hasText: "Confirmed:" }).first();
+  await expect(today).toBeVisible();
+  const calendar = page.waitForEvent("download");
+  await today.getByRole("link", { name: "Add to calendar" }).click();
+  const ics = readFileSync((await (await calendar).path())!, "utf8");
+  expect(ics).toContain("BEGIN:VCALENDAR");
+  expect(ics).toMatch(/UID:move-\d+@localhost/);
+  writeFileSync(join("artifacts", "moving-day.ics"), ics);
+
+  await today.getByRole("link").first().click();
+  await expect(page.getByRole("heading", { name: /^Move / , level: 1 })).toBeVisible();
+  for (const section of ["Addresses", "Quote", "Invoices", "Documents", "Messages", "What happened"]) {
+    await expect(page.getByRole("heading", { name: section, level: 2 })).toBeVisible();
+  }
+  await check(page, "customer-move", 1280);
+  // The paid move: invoices with their state.
+  await page.goto("/moves/2");
+  await expect(page.getByRole("heading", { name: "Invoices", level: 2 })).toBeVisible();
+  await check(page, "customer-move-paid", 1280);
+  expect(errors).toEqual([]);
+  await context.close();
+});
+
+test("a viewer reads the move without prices and without an Accept button", async ({ browser }) => {
+  for (const width of [360, 1280]) {
+    const { context, page, errors } = await customer(browser, "joost@deboer.example", width);
+    await check(page, "viewer-home", width);
+    await page.goto("/moves/1");
+    await expect(page.getByText("The quote and its prices are for the account owner and payer.")).toBeVisible();
+    await expect(page.getByRole("button", { name: "Accept the quote" })).toHaveCount(0);
+    await expect(page.getByRole("heading", { name: "Invoices" })).toHaveCount(0);
+    expect(await page.locator("main").innerText()).not.toContain("€");
+    await check(page, "viewer-move", width);
+    expect(errors).toEqual([]);
+    await context.close();
+  }
+});
