@@ -22,6 +22,7 @@ pub mod messages;
 pub mod pages;
 pub mod portal;
 pub mod quotes;
+pub mod requests;
 #[cfg(feature = "ssr")]
 pub mod security;
 #[cfg(feature = "ssr")]

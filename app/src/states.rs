@@ -180,6 +180,36 @@ impl Scope {
     }
 }
 
+/// Where a customer's request to the office stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestState {
+    Open,
+    Accepted,
+    Answered,
+    Declined,
+}
+
+impl Shown for RequestState {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Open => "waiting for an answer",
+            Self::Accepted => "accepted",
+            Self::Answered => "answered",
+            Self::Declined => "declined",
+        }
+    }
+
+    fn badge(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Accepted => "accepted",
+            Self::Answered => "answered",
+            Self::Declined => "declined",
+        }
+    }
+}
+
 /// A household or a business.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -207,9 +237,21 @@ mod from_domain {
         invoices::InvoiceStatus,
         jobs::JobStatus,
         quotes::QuoteStatus,
+        requests::RequestStatus,
     };
 
     use super::*;
+
+    impl From<RequestStatus> for RequestState {
+        fn from(status: RequestStatus) -> Self {
+            match status {
+                RequestStatus::Open => Self::Open,
+                RequestStatus::Accepted => Self::Accepted,
+                RequestStatus::Answered => Self::Answered,
+                RequestStatus::Declined => Self::Declined,
+            }
+        }
+    }
 
     impl From<JobStatus> for JobState {
         fn from(status: JobStatus) -> Self {

@@ -21,6 +21,7 @@ pub mod pdf;
 pub mod policy;
 pub mod portal;
 pub mod quotes;
+pub mod requests;
 pub mod schedule;
 pub mod seed;
 

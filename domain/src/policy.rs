@@ -98,6 +98,11 @@ pub enum Action<'a> {
     AcceptQuote {
         customer_id: i32,
     },
+    /// Ask the office for something on the customer's behalf: another moving day, a change to
+    /// a quote (owner contacts; staff answer such requests, they do not make them).
+    AskForChange {
+        customer_id: i32,
+    },
     SendMessage(JobAccess<'a>),
     /// Invite a contact to a customer account.
     InviteContact {
@@ -188,7 +193,7 @@ pub fn can(actor: &Actor, action: Action<'_>) -> Decision {
                 | A::ManageBilling => office,
                 A::ViewWorkspace => true,
                 // Only the customer accepts a quote or pays.
-                A::PayInvoice { .. } | A::AcceptQuote { .. } => false,
+                A::PayInvoice { .. } | A::AcceptQuote { .. } | A::AskForChange { .. } => false,
                 A::InviteStaff | A::ManageUsers | A::ViewAuditLog | A::ManageCompany => {
                     *role == StaffRole::Admin
                 }
@@ -231,7 +236,9 @@ pub fn can(actor: &Actor, action: Action<'_>) -> Decision {
                 A::ViewInvoices { customer_id } | A::PayInvoice { customer_id } => {
                     on(customer_id, PAYING)
                 }
-                A::AcceptQuote { customer_id } => on(customer_id, OWNER),
+                A::AcceptQuote { customer_id } | A::AskForChange { customer_id } => {
+                    on(customer_id, OWNER)
+                }
                 A::SendMessage(job) => on(job.customer_id, OWNER),
                 A::UpdateJobStatus(job) | A::WorkOnJob(job) => match on(job.customer_id, ALL) {
                     Allow => Forbidden,
@@ -386,6 +393,11 @@ mod tests {
             (
                 "accept quote of A",
                 Action::AcceptQuote { customer_id: A },
+                [U, Y, F, F, N, F, F, F, F],
+            ),
+            (
+                "ask for a change for A",
+                Action::AskForChange { customer_id: A },
                 [U, Y, F, F, N, F, F, F, F],
             ),
             (

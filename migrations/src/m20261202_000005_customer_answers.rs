@@ -33,6 +33,42 @@ impl MigrationTrait for Migration {
                     .add_column(integer(Job::ScheduleSequence).default(0))
                     .to_owned(),
             )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(CustomerRequest::Table)
+                    .col(pk_auto(CustomerRequest::Id))
+                    .col(integer(CustomerRequest::JobId))
+                    .col(integer_null(CustomerRequest::QuoteId))
+                    .col(string(CustomerRequest::Kind))
+                    .col(string(CustomerRequest::Status))
+                    .col(integer_null(CustomerRequest::AskedBy))
+                    .col(timestamp_with_time_zone(CustomerRequest::AskedAt))
+                    .col(text(CustomerRequest::Note))
+                    .col(text(CustomerRequest::PreferredDates))
+                    .col(integer_null(CustomerRequest::AnsweredBy))
+                    .col(timestamp_with_time_zone_null(CustomerRequest::AnsweredAt))
+                    .col(text_null(CustomerRequest::AnswerNote))
+                    .col(date_null(CustomerRequest::ChosenDate))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(CustomerRequest::Table, CustomerRequest::JobId)
+                            .to(Job::Table, Job::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_customer_request_job_status")
+                    .table(CustomerRequest::Table)
+                    .col(CustomerRequest::JobId)
+                    .col(CustomerRequest::Status)
+                    .to_owned(),
+            )
             .await
     }
 }
@@ -48,5 +84,24 @@ enum Quote {
 #[derive(DeriveIden)]
 enum Job {
     Table,
+    Id,
     ScheduleSequence,
+}
+
+#[derive(DeriveIden)]
+enum CustomerRequest {
+    Table,
+    Id,
+    JobId,
+    QuoteId,
+    Kind,
+    Status,
+    AskedBy,
+    AskedAt,
+    Note,
+    PreferredDates,
+    AnsweredBy,
+    AnsweredAt,
+    AnswerNote,
+    ChosenDate,
 }

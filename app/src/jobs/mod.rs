@@ -76,6 +76,8 @@ pub struct StaffJobView {
     pub may_schedule: bool,
     /// The accepted quote that can become the invoice (none while it has one).
     pub invoice_from_quote: Option<i32>,
+    /// What the customer asked for (another day, a changed quote), with the answers.
+    pub requests: Vec<crate::requests::RequestView>,
 }
 
 #[cfg(feature = "ssr")]
@@ -225,7 +227,17 @@ pub async fn staff_job(job_id: i32) -> Result<StaffJobView, PorticoError> {
     } else {
         (Vec::new(), None)
     };
+    let requests = if can_manage {
+        portico_domain::requests::for_job(&db, job_id)
+            .await?
+            .iter()
+            .map(|r| crate::requests::view_of(r, &here))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(StaffJobView {
+        requests,
         id: job.id,
         reference: job.reference.clone(),
         customer_id: job.customer_id,

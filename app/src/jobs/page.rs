@@ -13,6 +13,7 @@ use crate::{
     },
     messages::{MessageThread, Thread},
     quotes::editor::QuoteSection,
+    requests::RequestsSection,
     staff::{action_error, loading, FieldError, FormError, StatusBadge},
 };
 
@@ -79,6 +80,7 @@ fn JobView(job: StaffJobView, documents: DocumentList, thread: Thread) -> impl I
     let customer_href = format!("/staff/customers/{}", job.customer_id);
     let customer_name = job.customer_name.clone();
     let reference = job.reference.clone();
+    let changed = expect_context::<Changed>().0;
     view! {
         <Title text=title.clone() />
         <section class="job-page" aria-labelledby="job-title">
@@ -94,6 +96,9 @@ fn JobView(job: StaffJobView, documents: DocumentList, thread: Thread) -> impl I
             <div class="job-page__grid">
                 <div class="job-page__main">
                     <StatusButtons job_id=job.id steps=job.next_steps.clone() />
+                    {job.can_manage.then(|| view! {
+                        <RequestsSection requests=job.requests.clone() changed=changed />
+                    })}
                     <AddressCard job=job.clone() />
                     {job.can_manage.then(|| view! { <DetailsForm job=job.clone() /> })}
                     {job.may_schedule.then(|| view! { <ScheduleForm job=job.clone() /> })}

@@ -120,6 +120,8 @@ pub struct CustomerQuoteView {
     pub pdf_url: String,
     /// Sent, unanswered, and this person is an owner contact.
     pub may_answer: bool,
+    /// The same, and no change asked for yet: "Ask for a change" is offered.
+    pub may_ask_change: bool,
     pub accepted: Option<AcceptanceView>,
     pub decline_reason: Option<String>,
 }
@@ -155,6 +157,10 @@ pub struct MoveView {
     pub sees_money: bool,
     /// Owner: may write to the office.
     pub may_write: bool,
+    /// Owner, the day confirmed and ahead, no request open: "Ask to reschedule" is offered.
+    pub may_ask_reschedule: bool,
+    /// What the customer asked the office, with the answers.
+    pub requests: Vec<crate::requests::RequestView>,
 }
 
 #[cfg(feature = "ssr")]
@@ -237,7 +243,10 @@ pub async fn my_moves() -> Result<HomeView, PorticoError> {
 /// One move, as far as the signed-in person may see it (another customer's move is 404).
 #[server(name = CustomerMove, prefix = "/api", endpoint = "portal/move")]
 pub async fn customer_move(job_id: i32) -> Result<MoveView, PorticoError> {
-    use portico_domain::{company, portal, quotes::QuoteStatus};
+    use portico_domain::{
+        company, jobs::JobStatus, portal, quotes::QuoteStatus, requests as asked,
+        requests::RequestKind,
+    };
 
     use crate::{documents::human_size, server, staff::local::Local};
 
@@ -247,6 +256,8 @@ pub async fn customer_move(job_id: i32) -> Result<MoveView, PorticoError> {
     let detail = portal::move_detail(&db, &actor, job_id, here.zone).await?;
     server::record_staff_view(&db, &actor, format!("job:{job_id}")).await?;
     let job = &detail.job;
+    let requests = asked::for_job(&db, job_id).await?;
+    let open = |kind: RequestKind| requests.iter().any(|r| r.kind == kind && r.is_open());
     let quotes = detail
         .quotes
         .iter()
@@ -268,6 +279,9 @@ pub async fn customer_move(job_id: i32) -> Result<MoveView, PorticoError> {
                 may_answer: detail.rights.answers_quotes
                     && quote.awaits_answer()
                     && quote.valid_until >= here.today(),
+                may_ask_change: detail.rights.answers_quotes
+                    && quote.awaits_answer()
+                    && !open(RequestKind::QuoteChange),
                 accepted: (quote.status == QuoteStatus::Accepted).then(|| AcceptanceView {
                     signed_name: quote.signed_name.clone().unwrap_or_default(),
                     at: quote
@@ -347,6 +361,18 @@ pub async fn customer_move(job_id: i32) -> Result<MoveView, PorticoError> {
             .collect(),
         sees_money: detail.rights.sees_money,
         may_write: detail.rights.writes_messages,
+        may_ask_reschedule: detail.rights.answers_quotes
+            && job.status == JobStatus::Scheduled
+            && job.confirmed_date.is_some_and(|d| d >= here.today())
+            && !open(RequestKind::Reschedule),
+        requests: requests
+            .iter()
+            .map(|r| crate::requests::RequestView {
+                may_take_a_date: false,
+                may_decline: false,
+                ..crate::requests::view_of(r, &here)
+            })
+            .collect(),
     })
 }
 
@@ -396,6 +422,70 @@ pub async fn decline_quote(
         &server::stamp(&actor)?,
         quote_id,
         &reason,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The owner contact asks to move moving day: one to three preferred dates and a note.
+#[server(name = AskToReschedule, prefix = "/api", endpoint = "portal/ask_to_reschedule")]
+pub async fn ask_to_reschedule(
+    job_id: i32,
+    #[server(default)] date_1: String,
+    #[server(default)] date_2: String,
+    #[server(default)] date_3: String,
+    #[server(default)] note: String,
+) -> Result<(), PorticoError> {
+    use portico_domain::requests;
+
+    use crate::{
+        server,
+        staff::local::{self, Local},
+    };
+
+    let actor = server::current_actor().await?;
+    let db = server::db()?;
+    let here = Local::load(&db).await?;
+    let mut dates = Vec::new();
+    for (field, text) in [
+        ("date_1", &date_1),
+        ("date_2", &date_2),
+        ("date_3", &date_3),
+    ] {
+        if !text.trim().is_empty() {
+            dates.push(local::parse_date(text, field)?);
+        }
+    }
+    requests::ask_to_reschedule(
+        &db,
+        &actor,
+        &server::stamp(&actor)?,
+        job_id,
+        &dates,
+        &note,
+        here.today(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The owner contact asks for a change to a sent quote version, saying what.
+#[server(name = AskForQuoteChange, prefix = "/api", endpoint = "portal/ask_for_change")]
+pub async fn ask_for_quote_change(
+    quote_id: i32,
+    #[server(default)] note: String,
+) -> Result<(), PorticoError> {
+    use portico_domain::requests;
+
+    use crate::server;
+
+    let actor = server::current_actor().await?;
+    requests::ask_for_quote_change(
+        &server::db()?,
+        &actor,
+        &server::stamp(&actor)?,
+        quote_id,
+        &note,
     )
     .await?;
     Ok(())

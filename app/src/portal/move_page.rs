@@ -7,13 +7,17 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
-use super::{AcceptQuote, CustomerQuoteView, DeclineQuote, MoveView, PaymentInstructions};
+use super::{
+    AcceptQuote, AskForQuoteChange, AskToReschedule, CustomerQuoteView, DeclineQuote, MoveView,
+    PaymentInstructions,
+};
 use crate::{
     accounts::ErrorView,
     documents::DocumentView,
     invoices::InvoiceView,
     messages::{MessageThread, Thread},
     quotes::editor::Totals,
+    requests::RequestView,
     staff::{action_error, loading, FieldError, FormError, StatusBadge},
 };
 
@@ -63,7 +67,9 @@ fn Move(the_move: MoveView, thread: Thread, changed: RwSignal<usize>) -> impl In
             {m.calendar_url.clone().map(|url| view! {
                 <a class="button button--secondary" href=url download>"Add to calendar"</a>
             })}
+            {m.may_ask_reschedule.then(|| view! { <RescheduleForm job_id=id changed /> })}
         </section>
+        <Requests requests=m.requests.clone() />
         <section class="card" aria-labelledby="addresses-title">
             <h2 id="addresses-title">"Addresses"</h2>
             <dl class="addresses">
@@ -117,8 +123,15 @@ fn CustomerQuote(quote: CustomerQuoteView, changed: RwSignal<usize>) -> impl Int
             changed.update(|n| *n += 1);
         }
     });
+    let change = ServerAction::<AskForQuoteChange>::new();
+    Effect::new(move |_| {
+        if matches!(change.value().get(), Some(Ok(()))) {
+            changed.update(|n| *n += 1);
+        }
+    });
     let accept_error = action_error(accept);
     let decline_error = action_error(decline);
+    let change_error = action_error(change);
     let id = quote.id;
     view! {
         <article class="quote" aria-label=format!("Quote version {}", quote.version)>
@@ -185,8 +198,91 @@ fn CustomerQuote(quote: CustomerQuoteView, changed: RwSignal<usize>) -> impl Int
                     </ActionForm>
                 </details>
             })}
+            {quote.may_ask_change.then(|| view! {
+                <details class="disclosure">
+                    <summary class="button button--secondary">"Ask for a change…"</summary>
+                    <ActionForm action=change attr:class="form">
+                        <input type="hidden" name="quote_id" value=id />
+                        <div class="field">
+                            <label for=format!("change-note-{id}")>"What should we change?"</label>
+                            <textarea id=format!("change-note-{id}") name="note" rows="3" maxlength="2000" required></textarea>
+                            <FieldError error=change_error field="note" />
+                        </div>
+                        <FormError error=change_error />
+                        <button type="submit" class="button">"Send the request"</button>
+                    </ActionForm>
+                </details>
+            })}
         </article>
     }
+}
+
+#[component]
+fn RescheduleForm(job_id: i32, changed: RwSignal<usize>) -> impl IntoView {
+    let ask = ServerAction::<AskToReschedule>::new();
+    Effect::new(move |_| {
+        if matches!(ask.value().get(), Some(Ok(()))) {
+            changed.update(|n| *n += 1);
+        }
+    });
+    let error = action_error(ask);
+    view! {
+        <details class="disclosure">
+            <summary class="button button--secondary">"Ask to reschedule…"</summary>
+            <ActionForm action=ask attr:class="form">
+                <input type="hidden" name="job_id" value=job_id />
+                <fieldset class="field">
+                    <legend>"Dates that suit you (one to three)"</legend>
+                    <label for="date-1">"First choice"</label>
+                    <input id="date-1" name="date_1" type="date" required />
+                    <label for="date-2">"Second choice (optional)"</label>
+                    <input id="date-2" name="date_2" type="date" />
+                    <label for="date-3">"Third choice (optional)"</label>
+                    <input id="date-3" name="date_3" type="date" />
+                </fieldset>
+                <FieldError error field="date_1" />
+                <FieldError error field="date_2" />
+                <FieldError error field="date_3" />
+                <div class="field">
+                    <label for="reschedule-note">"Anything we should know (optional)"</label>
+                    <textarea id="reschedule-note" name="note" rows="2" maxlength="2000"></textarea>
+                    <FieldError error field="note" />
+                </div>
+                <FormError error />
+                <button type="submit" class="button" disabled=move || ask.pending().get()>
+                    {move || if ask.pending().get() { "Sending…" } else { "Send the request" }}
+                </button>
+            </ActionForm>
+        </details>
+    }
+}
+
+#[component]
+fn Requests(requests: Vec<RequestView>) -> impl IntoView {
+    if requests.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <section class="card" id="requests" aria-labelledby="requests-title">
+            <h2 id="requests-title">"Your requests"</h2>
+            <ul class="item-list" role="list">
+                {requests.into_iter().map(|r| view! {
+                    <li class="item">
+                        <div>
+                            <p class="item__title">{r.what} " " <StatusBadge state=r.state /></p>
+                            <p class="item__meta">"Asked " {r.asked_at}
+                                {(!r.dates.is_empty()).then(|| view! {
+                                    " · " {r.dates.iter().map(|d| d.label.clone()).collect::<Vec<_>>().join(", ")}
+                                })}
+                            </p>
+                            {r.answer.map(|a| view! { <p>"Our answer: " {a}</p> })}
+                        </div>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+    .into_any()
 }
 
 #[component]

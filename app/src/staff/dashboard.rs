@@ -156,7 +156,7 @@ pub async fn staff_dashboard() -> Result<Dashboard, PorticoError> {
             ),
         });
     }
-    let to_do = jobs::with_status(
+    let later = jobs::with_status(
         &db,
         &[
             JobStatus::Requested,
@@ -175,7 +175,36 @@ pub async fn staff_dashboard() -> Result<Dashboard, PorticoError> {
             _ => "done: invoice it".to_owned(),
         },
     })
-    .collect();
+    .collect::<Vec<_>>();
+    // What customers asked for comes first: they wait for an answer.
+    let asked = portico_domain::requests::open(&db).await?;
+    let asked_about =
+        jobs::find_many(&db, &asked.iter().map(|r| r.job_id).collect::<Vec<_>>()).await?;
+    let mut to_do: Vec<DashboardItem> = asked
+        .iter()
+        .map(|r| DashboardItem {
+            href: format!("/staff/jobs/{}#requests", r.job_id),
+            title: asked_about
+                .iter()
+                .find(|s| s.job.id == r.job_id)
+                .map(|s| format!("{} · {}", s.customer_name, s.job.reference))
+                .unwrap_or_default(),
+            detail: match r.kind {
+                portico_domain::requests::RequestKind::Reschedule => format!(
+                    "asks to move the day: {}",
+                    r.dates()
+                        .into_iter()
+                        .map(local::date)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                portico_domain::requests::RequestKind::QuoteChange => {
+                    "asks for a change to the quote".to_owned()
+                }
+            },
+        })
+        .collect();
+    to_do.extend(later);
     Ok(Dashboard {
         today_label: local::date(today),
         today: today_jobs,

@@ -67,6 +67,8 @@ pub enum AuditAction {
     DocumentDownloaded,
     DocumentVisibilityChanged,
     MessageSent,
+    RequestMade,
+    RequestAnswered,
     RecordViewed,
 }
 
@@ -116,6 +118,8 @@ impl AuditAction {
             Self::DocumentDownloaded => "document_downloaded",
             Self::DocumentVisibilityChanged => "document_visibility_changed",
             Self::MessageSent => "message_sent",
+            Self::RequestMade => "request_made",
+            Self::RequestAnswered => "request_answered",
             Self::RecordViewed => "record_viewed",
         }
     }

@@ -214,6 +214,7 @@ where
         None,
     )
     .await?;
+    crate::requests::answer_quote_changes(&txn, stamp, quote.job_id, quote.version).await?;
     stamp
         .record(
             &txn,

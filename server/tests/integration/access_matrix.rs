@@ -498,6 +498,26 @@ fn server_functions() -> Vec<(&'static str, Body, [u16; 8])> {
             form_of(&[("quote_id", "999999")]),
             [401, 404, 404, 404, 404, 404, 404, 404],
         ),
+        // No date: refused as input for the owner; the policy answers the rest.
+        (
+            "/api/portal/ask_to_reschedule",
+            form_of(&[("job_id", "1")]),
+            [401, 422, 403, 404, 403, 404, 403, 403],
+        ),
+        (
+            "/api/portal/ask_for_change",
+            form_of(&[("quote_id", "999999"), ("note", "Fewer boxes")]),
+            [401, 404, 404, 404, 404, 404, 404, 404],
+        ),
+        (
+            "/api/requests/answer",
+            form_of(&[
+                ("request_id", "999999"),
+                ("answer", "decline"),
+                ("note", "No crew that day"),
+            ]),
+            [401, 403, 403, 403, 403, 403, 404, 404],
+        ),
         // Last: it ends the session it is called with.
         (
             "/api/accounts/sign_out",

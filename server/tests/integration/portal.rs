@@ -364,3 +364,215 @@ async fn moving_day_as_a_calendar_entry_follows_a_new_date() {
         test_db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn the_customer_asks_for_another_day_and_the_office_takes_one() {
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let demo = demo(db).await;
+        let now = demo.clock.now();
+        let mut sanne = Browser::signed_in_demo(&demo.app, "sanne@deboer.example", now).await;
+        let mut joost = Browser::signed_in_demo(&demo.app, "joost@deboer.example", now).await;
+        let mut office = Browser::signed_in_demo(&demo.app, "olga@vandijk.example", now).await;
+        let job = portico_domain::jobs::find(db, 1).await.expect("job 1");
+        let today = job.confirmed_date.expect("job 1 is scheduled");
+        let first = (today + chrono::Days::new(3))
+            .format("%Y-%m-%d")
+            .to_string();
+        let second = (today + chrono::Days::new(5))
+            .format("%Y-%m-%d")
+            .to_string();
+
+        let page = sanne
+            .call("/api/portal/move", &form(&[("job_id", "1")]))
+            .await;
+        let page: serde_json::Value = serde_json::from_slice(&page.body).expect("json");
+        assert_eq!(page["may_ask_reschedule"], true, "{label}");
+
+        let ask = form(&[
+            ("job_id", "1"),
+            ("date_1", &first),
+            ("date_2", &second),
+            ("note", "The keys come a week later"),
+        ]);
+        // Today is not a date to move to; a viewer may not ask.
+        let today_text = today.format("%Y-%m-%d").to_string();
+        let too_soon = sanne
+            .call(
+                "/api/portal/ask_to_reschedule",
+                &form(&[("job_id", "1"), ("date_1", &today_text)]),
+            )
+            .await;
+        assert_eq!(too_soon.status, 422, "{label}: {}", too_soon.text());
+        assert_eq!(
+            joost
+                .call("/api/portal/ask_to_reschedule", &ask)
+                .await
+                .status,
+            403,
+            "{label}"
+        );
+        let asked = sanne.call("/api/portal/ask_to_reschedule", &ask).await;
+        assert_eq!(asked.status, 200, "{label}: {}", asked.text());
+        assert_eq!(
+            sanne
+                .call("/api/portal/ask_to_reschedule", &ask)
+                .await
+                .status,
+            409,
+            "{label}: one open request at a time"
+        );
+
+        // The office sees it on the dashboard and the job page.
+        let dashboard = office.call("/api/staff/dashboard", "").await;
+        assert!(
+            dashboard.text().contains("asks to move the day"),
+            "{label}: {}",
+            dashboard.text()
+        );
+        let staff_job = office
+            .call("/api/jobs/staff_job", &form(&[("job_id", "1")]))
+            .await;
+        let staff_job: serde_json::Value = serde_json::from_slice(&staff_job.body).expect("json");
+        let request = &staff_job["requests"][0];
+        assert_eq!(request["state"], "open", "{label}");
+        assert_eq!(request["may_take_a_date"], true, "{label}");
+        let request_id = request["id"].as_i64().expect("id").to_string();
+        assert_eq!(request["note"], "The keys come a week later", "{label}");
+
+        // Only a date the customer asked for can be taken; the customer cannot answer.
+        let elsewhere = (today + chrono::Days::new(9))
+            .format("%Y-%m-%d")
+            .to_string();
+        let wrong = office
+            .call(
+                "/api/requests/answer",
+                &form(&[
+                    ("request_id", &request_id),
+                    ("answer", "accept"),
+                    ("date", &elsewhere),
+                ]),
+            )
+            .await;
+        assert_eq!(wrong.status, 422, "{label}");
+        let take = form(&[
+            ("request_id", &request_id),
+            ("answer", "accept"),
+            ("date", &second),
+        ]);
+        assert_eq!(sanne.call("/api/requests/answer", &take).await.status, 403);
+        let taken = office.call("/api/requests/answer", &take).await;
+        assert_eq!(taken.status, 200, "{label}: {}", taken.text());
+        assert_eq!(
+            office.call("/api/requests/answer", &take).await.status,
+            409,
+            "{label}: answered once"
+        );
+
+        let moved = portico_domain::jobs::find(db, 1).await.expect("job 1");
+        assert_eq!(
+            moved.confirmed_date,
+            Some(today + chrono::Days::new(5)),
+            "{label}"
+        );
+        assert_eq!(
+            moved.schedule_sequence,
+            job.schedule_sequence + 1,
+            "{label}"
+        );
+        assert_eq!(moved.slot_start, job.slot_start, "{label}: the same window");
+        let page = sanne
+            .call("/api/portal/move", &form(&[("job_id", "1")]))
+            .await;
+        let page: serde_json::Value = serde_json::from_slice(&page.body).expect("json");
+        assert_eq!(page["requests"][0]["state"], "accepted", "{label}");
+        assert!(
+            page["requests"][0]["answer"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("Moved to")),
+            "{label}: {page}"
+        );
+        assert!(
+            page["timeline"]
+                .as_array()
+                .expect("timeline")
+                .iter()
+                .any(|t| t["note"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("Asked to move the day"))),
+            "{label}: the request is on the timeline"
+        );
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_change_to_the_quote_is_asked_and_declined_with_a_note() {
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let demo = demo(db).await;
+        let now = demo.clock.now();
+        let mut pieter = Browser::signed_in_demo(&demo.app, "pieter@smit.example", now).await;
+        let mut lars = Browser::signed_in_demo(&demo.app, "lars@studiohendriks.example", now).await;
+        let mut office = Browser::signed_in_demo(&demo.app, "olga@vandijk.example", now).await;
+        let quote = sent_quote_of(db, 2).await;
+        let quote_id = quote.id.to_string();
+        let ask = form(&[("quote_id", &quote_id), ("note", "Can you add the piano?")]);
+        assert_eq!(
+            lars.call("/api/portal/ask_for_change", &ask).await.status,
+            404
+        );
+        let empty = pieter
+            .call(
+                "/api/portal/ask_for_change",
+                &form(&[("quote_id", &quote_id)]),
+            )
+            .await;
+        assert_eq!(empty.status, 422, "{label}");
+        let asked = pieter.call("/api/portal/ask_for_change", &ask).await;
+        assert_eq!(asked.status, 200, "{label}: {}", asked.text());
+        let request = portico_domain::requests::for_job(db, quote.job_id)
+            .await
+            .expect("requests")
+            .remove(0);
+        assert_eq!(request.quote_id, Some(quote.id));
+        let request_id = request.id.to_string();
+        let declined = office
+            .call(
+                "/api/requests/answer",
+                &form(&[("request_id", &request_id), ("answer", "decline")]),
+            )
+            .await;
+        assert_eq!(declined.status, 422, "{label}: a decline needs a note");
+        let declined = office
+            .call(
+                "/api/requests/answer",
+                &form(&[
+                    ("request_id", &request_id),
+                    ("answer", "decline"),
+                    ("note", "The piano needs a specialist; we will call you."),
+                ]),
+            )
+            .await;
+        assert_eq!(declined.status, 200, "{label}: {}", declined.text());
+        let page = pieter
+            .call(
+                "/api/portal/move",
+                &form(&[("job_id", &quote.job_id.to_string())]),
+            )
+            .await;
+        let page: serde_json::Value = serde_json::from_slice(&page.body).expect("json");
+        assert_eq!(page["requests"][0]["state"], "declined", "{label}");
+        assert_eq!(
+            page["requests"][0]["answer"], "The piano needs a specialist; we will call you.",
+            "{label}"
+        );
+        assert_eq!(
+            page["quotes"][0]["may_ask_change"], true,
+            "{label}: may ask again"
+        );
+        test_db.finish().await;
+    }
+}
