@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use axum::{body::Body, http::Request, Router};
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use portico_domain::{
     clock::{Clock, ManualClock},
     seed, DatabaseConnection,
@@ -26,7 +26,8 @@ struct Demo {
 }
 
 async fn demo(db: &DatabaseConnection) -> Demo {
-    let clock = ManualClock::new(Utc::now());
+    // Whole seconds: PostgreSQL keeps microseconds, so a stored time compares equal.
+    let clock = ManualClock::new(Utc::now().trunc_subsecs(0));
     seed::seed_demo_if_empty(db, clock.now())
         .await
         .expect("seed");
