@@ -104,6 +104,9 @@ pub enum Action<'a> {
         customer_id: i32,
     },
     SendMessage(JobAccess<'a>),
+    /// Add files to a move: the office any, a customer's owner and payer contacts photos and
+    /// lists for the inventory (shown to the customer and the office).
+    UploadToJob(JobAccess<'a>),
     /// Invite a contact to a customer account.
     InviteContact {
         customer_id: i32,
@@ -133,6 +136,11 @@ pub enum Action<'a> {
 /// (`jobs::find_for`): a variant's constructor is not general over the borrow's lifetime.
 pub fn view_job(job: JobAccess<'_>) -> Action<'_> {
     Action::ViewJob(job)
+}
+
+/// `Action::UploadToJob` as a function of any job (see [`view_job`]).
+pub fn upload_to_job(job: JobAccess<'_>) -> Action<'_> {
+    Action::UploadToJob(job)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,6 +191,11 @@ pub fn can(actor: &Actor, action: Action<'_>) -> Decision {
                     Some(job) if assigned(job) && !doc.money => true,
                     _ => return NotFound,
                 },
+                // Crew see their own jobs (403 here), not the others (404).
+                A::UploadToJob(job) if !office => {
+                    return if assigned(job) { Forbidden } else { NotFound };
+                }
+                A::UploadToJob(_) => true,
                 A::ViewCustomer { .. }
                 | A::ViewDocuments { .. }
                 | A::ViewInvoices { .. }
@@ -240,6 +253,7 @@ pub fn can(actor: &Actor, action: Action<'_>) -> Decision {
                     on(customer_id, OWNER)
                 }
                 A::SendMessage(job) => on(job.customer_id, OWNER),
+                A::UploadToJob(job) => on(job.customer_id, PAYING),
                 A::UpdateJobStatus(job) | A::WorkOnJob(job) => match on(job.customer_id, ALL) {
                     Allow => Forbidden,
                     other => other,
@@ -404,6 +418,11 @@ mod tests {
                 "message on job of A",
                 Action::SendMessage(job),
                 [U, Y, F, F, N, Y, N, Y, Y],
+            ),
+            (
+                "upload to job of A",
+                Action::UploadToJob(job),
+                [U, Y, Y, F, N, F, N, Y, Y],
             ),
             (
                 "invite contact to A",

@@ -21,7 +21,7 @@ use portico_domain::{
         Content, DocumentKind, Storage, Upload, Visibility,
     },
     jobs,
-    policy::{Action, Actor},
+    policy::{self, Action, Actor},
 };
 use tower_sessions::Session;
 
@@ -186,8 +186,15 @@ pub async fn document(
     Ok(attachment(bytes, &doc.content_type, &doc.file_name))
 }
 
-/// `POST /files/jobs/{job_id}/documents` (multipart: `kind`, `visibility`, `file`): office and
-/// admin. Answers 201 with the document's id, or the refusal with the field it concerns.
+/// The most files one upload takes.
+const FILES_AT_ONCE: usize = 10;
+
+/// `POST /files/jobs/{job_id}/documents` (multipart: `kind`, `visibility`, one or more `file`):
+/// office and admin any kind, for staff or the customer; a customer's owner and payer contacts
+/// photos, inventory lists and other files, which the customer and the office see
+/// (`Action::UploadToJob`). Each file's type is checked from its bytes. Answers 201 with the
+/// new documents' ids, or the refusal with the field it concerns; nothing is kept when a file
+/// is refused.
 pub async fn upload(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
@@ -199,17 +206,25 @@ pub async fn upload(
         .parse()
         .map_err(|_| Refusal(PorticoError::NotFound))?;
     let actor = who(&state, &session).await?;
-    permit(&actor, Action::ManageJobs)?;
-    let job = jobs::find(&state.db, job_id).await?;
+    let (job, _) = jobs::find_for(&state.db, &actor, job_id, policy::upload_to_job).await?;
+    let from_customer = matches!(actor, Actor::Contact { .. });
     let invalid = |field: &str, message: &str| {
         Refusal(PorticoError::Invalid {
             field: field.into(),
             message: message.into(),
         })
     };
-    let mut kind = DocumentKind::Other;
-    let mut visibility = Visibility::Staff;
-    let mut file: Option<(String, StagedFile)> = None;
+    let mut kind = if from_customer {
+        DocumentKind::Photo
+    } else {
+        DocumentKind::Other
+    };
+    let mut visibility = if from_customer {
+        Visibility::Customer
+    } else {
+        Visibility::Staff
+    };
+    let mut files: Vec<(String, StagedFile)> = Vec::new();
     loop {
         let field = match form.next_field().await {
             Ok(Some(field)) => field,
@@ -227,8 +242,18 @@ pub async fn upload(
                     .map_err(|_| Refusal(PorticoError::BadRequest))?;
                 kind = DocumentKind::from_code(&text)
                     .ok_or_else(|| invalid("kind", "Choose what kind of document this is."))?;
+                // Quotes, invoices and contracts come from the office.
+                if from_customer
+                    && !matches!(
+                        kind,
+                        DocumentKind::Photo | DocumentKind::InventoryList | DocumentKind::Other
+                    )
+                {
+                    return Err(invalid("kind", "Choose photo, inventory list or other."));
+                }
             }
-            "visibility" => {
+            // A customer's files are always shown to them; staff choose.
+            "visibility" if !from_customer => {
                 let text = field
                     .text()
                     .await
@@ -240,34 +265,63 @@ pub async fn upload(
                 };
             }
             "file" => {
+                if files.len() == FILES_AT_ONCE {
+                    return Err(invalid(
+                        "file",
+                        &format!("Upload at most {FILES_AT_ONCE} files at once."),
+                    ));
+                }
                 let name = field.file_name().unwrap_or("document").to_owned();
-                file = Some((
-                    name,
-                    stage(state.documents.as_ref(), field, state.upload_limit).await?,
-                ));
+                // A file input left empty still sends a part without a name or bytes.
+                let staged = stage(state.documents.as_ref(), field, state.upload_limit).await?;
+                if name.is_empty() && staged.size() == 0 {
+                    continue;
+                }
+                files.push((name, staged));
             }
             _ => {}
         }
     }
-    let Some((file_name, staged)) = file else {
+    if files.is_empty() {
         return Err(invalid("file", "Choose a file to upload."));
-    };
-    let document = documents::upload(
-        &state.db,
-        state.documents.as_ref(),
-        &stamp(&state, &actor, &origin),
-        Upload {
-            customer_id: Some(job.customer_id),
-            job_id: Some(job_id),
-            kind,
-            visibility,
-            file_name,
-            content: Content::Staged(staged),
-        },
-        state.upload_limit,
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(document.id)).into_response())
+    }
+    // Every file is checked before any is kept: one refused file stores none.
+    let several = files.len() > 1;
+    for (name, staged) in &files {
+        if let Err(error) = documents::acceptable(staged.size(), staged.head(), state.upload_limit)
+        {
+            return Err(match PorticoError::from(error) {
+                PorticoError::Invalid { field, message } if several => {
+                    Refusal(PorticoError::Invalid {
+                        field,
+                        message: format!("{}: {message}", documents::clean_file_name(name)),
+                    })
+                }
+                other => Refusal(other),
+            });
+        }
+    }
+    let stamp = stamp(&state, &actor, &origin);
+    let mut ids = Vec::with_capacity(files.len());
+    for (file_name, staged) in files {
+        let document = documents::upload(
+            &state.db,
+            state.documents.as_ref(),
+            &stamp,
+            Upload {
+                customer_id: Some(job.customer_id),
+                job_id: Some(job_id),
+                kind,
+                visibility,
+                file_name,
+                content: Content::Staged(staged),
+            },
+            state.upload_limit,
+        )
+        .await?;
+        ids.push(document.id);
+    }
+    Ok((StatusCode::CREATED, Json(ids)).into_response())
 }
 
 /// Streams a file field to a staged file on disk, chunk by chunk, up to `limit` bytes: an

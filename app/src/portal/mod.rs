@@ -157,6 +157,8 @@ pub struct MoveView {
     pub sees_money: bool,
     /// Owner: may write to the office.
     pub may_write: bool,
+    /// Owner and payer: may send photos and files for the inventory.
+    pub may_upload: bool,
     /// Owner, the day confirmed and ahead, no request open: "Ask to reschedule" is offered.
     pub may_ask_reschedule: bool,
     /// What the customer asked the office, with the answers.
@@ -361,6 +363,14 @@ pub async fn customer_move(job_id: i32) -> Result<MoveView, PorticoError> {
             .collect(),
         sees_money: detail.rights.sees_money,
         may_write: detail.rights.writes_messages,
+        may_upload: portico_domain::policy::can(
+            &actor,
+            portico_domain::policy::Action::UploadToJob(portico_domain::policy::JobAccess {
+                customer_id: job.customer_id,
+                crew: &[],
+            }),
+        )
+        .is_allowed(),
         may_ask_reschedule: detail.rights.answers_quotes
             && job.status == JobStatus::Scheduled
             && job.confirmed_date.is_some_and(|d| d >= here.today())

@@ -96,7 +96,7 @@ fn Move(the_move: MoveView, thread: Thread, changed: RwSignal<usize>) -> impl In
         {m.sees_money.then(|| view! {
             <Invoices invoices=m.invoices.clone() payment=m.payment.clone() />
         })}
-        <Documents documents=m.documents.clone() />
+        <Documents documents=m.documents.clone() job_id=id may_upload=m.may_upload changed />
         <MessageThread job_id=id thread may_write=m.may_write />
         <section class="card" aria-labelledby="timeline-title">
             <h2 id="timeline-title">"What happened"</h2>
@@ -326,8 +326,80 @@ fn Invoices(invoices: Vec<InvoiceView>, payment: Option<PaymentInstructions>) ->
     }
 }
 
+/// Photos and files for the inventory, several at once, with progress; the server checks each
+/// file's type and size from its bytes and keeps none when one is refused.
 #[component]
-fn Documents(documents: Vec<DocumentView>) -> impl IntoView {
+fn SendFiles(job_id: i32, changed: RwSignal<usize>) -> impl IntoView {
+    let progress = RwSignal::new(None::<u32>);
+    let error = RwSignal::new(None::<String>);
+    let sent = RwSignal::new(0usize);
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    let action = format!("/files/jobs/{job_id}/documents");
+    Effect::new(move |previous: Option<usize>| {
+        let now = sent.get();
+        if previous.is_some_and(|p| p != now) {
+            changed.update(|n| *n += 1);
+        }
+        now
+    });
+    #[cfg_attr(
+        not(any(feature = "hydrate", feature = "csr")),
+        allow(unused_variables)
+    )]
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        #[cfg(any(feature = "hydrate", feature = "csr"))]
+        {
+            ev.prevent_default();
+            if let Some(form) = form_ref.get() {
+                crate::documents::browser::send(
+                    &form,
+                    &format!("/files/jobs/{job_id}/documents"),
+                    progress,
+                    error,
+                    sent,
+                );
+            }
+        }
+    };
+    view! {
+        <form node_ref=form_ref class="form upload" method="post" enctype="multipart/form-data" action=action on:submit=on_submit>
+            <h3>"Send us photos or files"</h3>
+            <p class="muted">"For the inventory: a photo of the piano, the list of boxes. The office sees them at once."</p>
+            <div class="field">
+                <label for="send-files">"Files (photos, PDF, Word or Excel; several at once)"</label>
+                <input id="send-files" name="file" type="file" multiple required
+                    accept=".pdf,.jpg,.jpeg,.png,.webp,.heic,.docx,.xlsx,application/pdf,image/*"
+                    aria-describedby="send-files-error" />
+                {move || error.get().map(|m| view! { <p class="field__error" id="send-files-error" role="alert">{m}</p> })}
+            </div>
+            <div class="field">
+                <label for="send-kind">"What is it?"</label>
+                <select id="send-kind" name="kind">
+                    <option value="photo" selected=true>"Photos"</option>
+                    <option value="inventory_list">"Inventory list"</option>
+                    <option value="other">"Something else"</option>
+                </select>
+            </div>
+            {move || progress.get().map(|p| view! {
+                <progress max="100" value=p aria-label="Upload progress">{p}" %"</progress>
+            })}
+            {move || (sent.get() > 0 && progress.get().is_none() && error.get().is_none()).then(|| view! {
+                <p class="notice notice--success" role="status">"Sent: the office can see your files now."</p>
+            })}
+            <button type="submit" class="button" disabled=move || progress.get().is_some()>
+                {move || if progress.get().is_some() { "Sending…" } else { "Send the files" }}
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn Documents(
+    documents: Vec<DocumentView>,
+    job_id: i32,
+    may_upload: bool,
+    changed: RwSignal<usize>,
+) -> impl IntoView {
     view! {
         <section class="card" id="documents" aria-labelledby="documents-title">
             <h2 id="documents-title">"Documents"</h2>
@@ -348,6 +420,7 @@ fn Documents(documents: Vec<DocumentView>) -> impl IntoView {
                     </ul>
                 }.into_any()
             }}
+            {may_upload.then(|| view! { <SendFiles job_id changed /> })}
         </section>
     }
 }

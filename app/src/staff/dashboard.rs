@@ -204,6 +204,32 @@ pub async fn staff_dashboard() -> Result<Dashboard, PorticoError> {
             },
         })
         .collect();
+    // Files customers sent in the last two weeks, one line per move.
+    let sent =
+        portico_domain::documents::from_customers_since(&db, here.now - chrono::Duration::days(14))
+            .await?;
+    let mut per_job: Vec<(i32, usize)> = Vec::new();
+    for doc in &sent {
+        if let Some(job_id) = doc.job_id {
+            match per_job.iter_mut().find(|(j, _)| *j == job_id) {
+                Some((_, n)) => *n += 1,
+                None => per_job.push((job_id, 1)),
+            }
+        }
+    }
+    let sent_about =
+        jobs::find_many(&db, &per_job.iter().map(|(j, _)| *j).collect::<Vec<_>>()).await?;
+    to_do.extend(per_job.into_iter().map(|(job_id, count)| {
+        DashboardItem {
+            href: format!("/staff/jobs/{job_id}#documents-title"),
+            title: sent_about
+                .iter()
+                .find(|s| s.job.id == job_id)
+                .map(|s| format!("{} · {}", s.customer_name, s.job.reference))
+                .unwrap_or_default(),
+            detail: format!("sent {count} {}", if count == 1 { "file" } else { "files" }),
+        }
+    }));
     to_do.extend(later);
     Ok(Dashboard {
         today_label: local::date(today),

@@ -186,6 +186,23 @@ impl Content {
     }
 }
 
+/// Whether a file of `size` bytes starting with `head` may be uploaded: not empty, within
+/// `limit`, and of a type we accept as its bytes tell (never as its name or the browser says).
+pub fn acceptable(size: usize, head: &[u8], limit: usize) -> Result<&'static str, DomainError> {
+    if size == 0 {
+        return Err(DomainError::invalid("file", "The file is empty."));
+    }
+    if size > limit {
+        return Err(staging::too_large(limit));
+    }
+    sniff(head).ok_or_else(|| {
+        DomainError::invalid(
+            "file",
+            "Upload a PDF, a photo (JPEG, PNG, WebP, HEIC) or a Word or Excel file.",
+        )
+    })
+}
+
 /// Checks, hashes and stores an upload, then records it. `limit` is in bytes.
 pub async fn upload<C>(
     db: &C,
@@ -198,18 +215,7 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     let size = upload.content.size();
-    if size == 0 {
-        return Err(DomainError::invalid("file", "The file is empty."));
-    }
-    if size > limit {
-        return Err(staging::too_large(limit));
-    }
-    let Some(content_type) = sniff(upload.content.head()) else {
-        return Err(DomainError::invalid(
-            "file",
-            "Upload a PDF, a photo (JPEG, PNG, WebP, HEIC) or a Word or Excel file.",
-        ));
-    };
+    let content_type = acceptable(size, upload.content.head(), limit)?;
     if let Some(customer_id) = upload.customer_id {
         crate::customers::find(db, customer_id).await?;
     }
@@ -399,4 +405,27 @@ mod tests {
         assert_eq!(clean_file_name("..."), "document");
         assert_eq!(clean_file_name(".hidden.png"), "hidden.png");
     }
+}
+
+/// Files customers' contacts uploaded since `since`, newest first: the office's to-do list
+/// shows them so that a photo of the piano is looked at before moving day.
+pub async fn from_customers_since(
+    db: &impl ConnectionTrait,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Document>, DomainError> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+
+    use crate::accounts::user;
+
+    let contacts = Query::select()
+        .column(user::Column::Id)
+        .from(user::Entity)
+        .and_where(Expr::col(user::Column::StaffRole).is_null())
+        .to_owned();
+    Ok(entity::Entity::find()
+        .filter(entity::Column::UploadedBy.in_subquery(contacts))
+        .filter(entity::Column::CreatedAt.gte(since))
+        .order_by_desc(entity::Column::Id)
+        .all(db)
+        .await?)
 }

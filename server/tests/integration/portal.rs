@@ -577,3 +577,124 @@ async fn a_change_to_the_quote_is_asked_and_declined_with_a_note() {
         test_db.finish().await;
     }
 }
+
+/// A multipart body with a `kind` and several files.
+fn files_upload(job_id: i32, kind: &str, files: &[(&str, &[u8])]) -> Request<Body> {
+    let boundary = "portico-test-boundary";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n")
+            .as_bytes(),
+    );
+    for (name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    Request::post(format!("/files/jobs/{job_id}/documents"))
+        .header("host", "localhost:3000")
+        .header("origin", support::ORIGIN)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .expect("request")
+}
+
+#[tokio::test]
+async fn a_customer_sends_several_photos_which_the_office_sees_at_once() {
+    const PNG: &[u8] = include_bytes!("../../../domain/assets/demo-boxes.png");
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let demo = demo(db).await;
+        let now = demo.clock.now();
+        let mut sanne = Browser::signed_in_demo(&demo.app, "sanne@deboer.example", now).await;
+        let mut joost = Browser::signed_in_demo(&demo.app, "joost@deboer.example", now).await;
+        let mut lars = Browser::signed_in_demo(&demo.app, "lars@studiohendriks.example", now).await;
+        let mut office = Browser::signed_in_demo(&demo.app, "olga@vandijk.example", now).await;
+        let before = portico_domain::documents::entity::Entity::find()
+            .all(db)
+            .await
+            .expect("documents")
+            .len();
+        let two = [("piano.png", PNG), ("boxes.png", PNG)];
+
+        // A viewer reads along; another customer does not find the move.
+        assert_eq!(joost.send(files_upload(1, "photo", &two)).await.status, 403);
+        assert_eq!(lars.send(files_upload(1, "photo", &two)).await.status, 404);
+        // Money papers come from the office; a file that is not what it says is refused, and
+        // then none of the files is kept.
+        assert_eq!(
+            sanne.send(files_upload(1, "invoice", &two)).await.status,
+            422
+        );
+        let mixed = sanne
+            .send(files_upload(
+                1,
+                "photo",
+                &[("piano.png", PNG), ("setup.exe", b"MZ\x90\x00 not a photo")],
+            ))
+            .await;
+        assert_eq!(mixed.status, 422, "{label}: {}", mixed.text());
+        assert!(
+            mixed.text().contains("setup.exe"),
+            "{label}: {}",
+            mixed.text()
+        );
+        assert_eq!(
+            portico_domain::documents::entity::Entity::find()
+                .all(db)
+                .await
+                .expect("documents")
+                .len(),
+            before,
+            "{label}: nothing kept"
+        );
+
+        let sent = sanne.send(files_upload(1, "photo", &two)).await;
+        assert_eq!(sent.status, 201, "{label}: {}", sent.text());
+        let ids: Vec<i32> = serde_json::from_slice(&sent.body).expect("ids");
+        assert_eq!(ids.len(), 2, "{label}");
+        for id in &ids {
+            let doc = portico_domain::documents::find(db, *id)
+                .await
+                .expect("stored");
+            assert_eq!(
+                doc.content_type, "image/png",
+                "{label}: typed from the bytes"
+            );
+            assert_eq!(
+                doc.visibility,
+                portico_domain::documents::Visibility::Customer,
+                "{label}: the customer sees their own files"
+            );
+        }
+        // The office sees them on the job and on the dashboard; the customer on the move page.
+        let staff_docs = office
+            .call("/api/documents/for_job", &form(&[("job_id", "1")]))
+            .await;
+        assert!(staff_docs.text().contains("piano.png"), "{label}");
+        let dashboard = office.call("/api/staff/dashboard", "").await;
+        assert!(
+            dashboard.text().contains("sent 2 files"),
+            "{label}: {}",
+            dashboard.text()
+        );
+        let page = sanne
+            .call("/api/portal/move", &form(&[("job_id", "1")]))
+            .await;
+        assert!(page.text().contains("boxes.png"), "{label}");
+        let download = sanne.get(&format!("/files/documents/{}", ids[0])).await;
+        assert_eq!(download.status, 200, "{label}");
+        assert_eq!(download.body, PNG, "{label}");
+        test_db.finish().await;
+    }
+}

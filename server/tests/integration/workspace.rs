@@ -703,7 +703,7 @@ async fn documents_are_checked_stored_and_shown_only_to_whom_they_may_be() {
             "{label}: {}",
             reply.text()
         );
-        let id = json(&reply).as_i64().expect("id");
+        let id = json(&reply)[0].as_i64().expect("id");
         let stored = documents::find(db, i32::try_from(id).expect("id"))
             .await
             .expect("row");
@@ -769,13 +769,24 @@ async fn documents_are_checked_stored_and_shown_only_to_whom_they_may_be() {
             stranger.get(&format!("/files/documents/{id}")).await.status,
             StatusCode::NOT_FOUND
         );
-        // Customers cannot upload or change visibility.
+        // A customer's upload is always shown to the customer: they cannot hide it from
+        // themselves, nor choose staff-only (their own uploads are tested in portal.rs).
+        let own = owner
+            .send(upload(
+                1,
+                &[("kind", "photo"), ("visibility", "staff")],
+                Some(("p.pdf", &pdf)),
+            ))
+            .await;
+        assert_eq!(own.status, StatusCode::CREATED, "{label}: {}", own.text());
+        let own_id = json(&own)[0].as_i64().expect("id");
         assert_eq!(
-            owner
-                .send(upload(1, &[("kind", "photo")], Some(("p.pdf", &pdf))))
+            documents::find(db, i32::try_from(own_id).expect("id"))
                 .await
-                .status,
-            StatusCode::FORBIDDEN
+                .expect("stored")
+                .visibility,
+            documents::Visibility::Customer,
+            "{label}"
         );
 
         let listed = json(
@@ -1172,7 +1183,7 @@ async fn papers_with_prices_are_for_owner_payer_and_office_only_in_list_and_down
                 "{label}: {}",
                 reply.text()
             );
-            ids.push(json(&reply).as_i64().expect("id"));
+            ids.push(json(&reply)[0].as_i64().expect("id"));
         }
         let (invoice, quote, inventory) = (ids[0], ids[1], ids[2]);
 
