@@ -53,12 +53,14 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <span class="visually-hidden">"Menu"</span>
                 </button>
                 <nav id="site-nav" class="site-nav" class:open=menu_open aria-label="Main">
-                    <A href="/" on:click=move |_| set_menu_open.set(false)>"Home"</A>
                     <a href="#contact" on:click=move |_| set_menu_open.set(false)>"Contact"</a>
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
                             match user.await {
                                 Ok(Some(person)) => view! {
+                                    {(person.role == crate::accounts::Role::Customer).then(|| view! {
+                                        <crate::portal::MovesLink on_click=move |_| set_menu_open.set(false) />
+                                    })}
                                     {person.is_office().then(|| view! {
                                         <A href="/staff">"Dashboard"</A>
                                         <A href="/staff/customers">"Customers"</A>
@@ -67,6 +69,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                                     {(person.role != crate::accounts::Role::Customer).then(|| view! { <A href="/crew">"Today"</A> })}
                                     {(person.role == crate::accounts::Role::Admin).then(|| view! { <A href="/admin/users">"Admin"</A> })}
                                     {person.sees_outgoing_mail.then(|| view! { <A href="/staff/outgoing-mail">"Outgoing mail"</A> })}
+                                    <A href="/account/profile">"Profile"</A>
                                     <A href="/account/security" attr:class="site-nav__account">
                                         <span class="visually-hidden">"Security settings for "</span>
                                         {person.display_name}
@@ -75,7 +78,10 @@ pub fn Layout(children: Children) -> impl IntoView {
                                         <button type="submit" class="site-nav__button">"Sign out"</button>
                                     </ActionForm>
                                 }.into_any(),
-                                _ => view! { <A href="/sign-in">"Sign in"</A> }.into_any(),
+                                _ => view! {
+                                    <A href="/" on:click=move |_| set_menu_open.set(false)>"Home"</A>
+                                    <A href="/sign-in">"Sign in"</A>
+                                }.into_any(),
                             }
                         })}
                     </Suspense>

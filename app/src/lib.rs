@@ -95,6 +95,11 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
+                        path=(StaticSegment("account"), StaticSegment("profile"))
+                        view=accounts::profile::ProfilePage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=(StaticSegment("account"), StaticSegment("security"))
                         view=accounts::security::SecurityPage
                         ssr=SsrMode::Async

@@ -290,3 +290,19 @@ pub fn permit(actor: &Actor, action: Action<'_>) -> Result<(), PorticoError> {
         Decision::NotFound => Err(PorticoError::NotFound),
     }
 }
+
+/// Mails a notice about a change that has just been made (quote ready, moving day, invoice,
+/// a reply), through the outbox, and wakes the sender. The change stands whatever happens
+/// here, so a failure is logged rather than answered as the request's error.
+pub async fn notify(db: &DatabaseConnection, notice: portico_domain::notices::Notice) {
+    let Ok(accounts) = accounts() else {
+        return;
+    };
+    match portico_domain::notices::send(db, notice, &accounts.public_url, accounts.clock.now())
+        .await
+    {
+        Ok(0) => {}
+        Ok(_) => accounts.mail_waiting(),
+        Err(error) => tracing::warn!(%error, ?notice, "a notification mail was not queued"),
+    }
+}

@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod mail;
 pub mod messages;
 pub mod money;
+pub mod notices;
 pub mod pdf;
 pub mod policy;
 pub mod portal;

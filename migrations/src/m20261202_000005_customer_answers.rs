@@ -60,6 +60,42 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        for column in [
+            string(Users::Phone).default(""),
+            string(Users::Language).default("en"),
+            text(Users::MailOff).default(""),
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Users::Table)
+                        .add_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        manager
+            .create_table(
+                Table::create()
+                    .table(MailNotice::Table)
+                    .col(pk_auto(MailNotice::Id))
+                    .col(integer(MailNotice::JobId))
+                    .col(string(MailNotice::ToAddress))
+                    .col(string(MailNotice::Kind))
+                    .col(timestamp_with_time_zone(MailNotice::SentAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_mail_notice_job_to")
+                    .table(MailNotice::Table)
+                    .col(MailNotice::JobId)
+                    .col(MailNotice::ToAddress)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_index(
                 Index::create()
@@ -104,4 +140,22 @@ enum CustomerRequest {
     AnsweredAt,
     AnswerNote,
     ChosenDate,
+}
+
+#[derive(DeriveIden)]
+enum Users {
+    Table,
+    Phone,
+    Language,
+    MailOff,
+}
+
+#[derive(DeriveIden)]
+enum MailNotice {
+    Table,
+    Id,
+    JobId,
+    ToAddress,
+    Kind,
+    SentAt,
 }

@@ -267,9 +267,18 @@ mod tests {
             .lines()
             .find_map(|l| l.strip_prefix("Message-ID: "))
             .expect("a Message-ID");
-        assert!(id.starts_with("<outbox-7.") && id.ends_with("@vandijk.example>"), "{id}");
-        assert!(raw.contains("Content-Type: text/plain; charset=utf-8"), "{raw}");
-        assert!(raw.contains("Content-Type: text/html; charset=utf-8"), "{raw}");
+        assert!(
+            id.starts_with("<outbox-7.") && id.ends_with("@vandijk.example>"),
+            "{id}"
+        );
+        assert!(
+            raw.contains("Content-Type: text/plain; charset=utf-8"),
+            "{raw}"
+        );
+        assert!(
+            raw.contains("Content-Type: text/html; charset=utf-8"),
+            "{raw}"
+        );
         // The HTML part is escaped, and the address is a link (quoted-printable: `=3D`).
         assert!(raw.contains("Hello &lt;Sanne&gt; &amp; co"), "{raw}");
         assert!(
@@ -288,7 +297,10 @@ mod tests {
         };
         let email = compose(&outbox("Hi"), &sender, std::time::SystemTime::now()).unwrap();
         let raw = String::from_utf8(email.formatted()).unwrap();
-        assert!(raw.contains("From: Portico <portal@vandijk.example>"), "{raw}");
+        assert!(
+            raw.contains("From: Portico <portal@vandijk.example>"),
+            "{raw}"
+        );
         assert!(!raw.contains("Reply-To:"), "{raw}");
     }
 }

@@ -7,6 +7,7 @@ pub mod customer_accounts;
 pub mod factors;
 pub mod invitations;
 pub mod passkeys;
+pub mod profile;
 pub mod reauth;
 pub mod reset;
 pub mod security;

@@ -135,6 +135,11 @@ pub async fn issue_invoice(invoice_id: i32) -> Result<(), PorticoError> {
         u32::try_from(settings.payment_term_days).unwrap_or(14),
     )
     .await?;
+    server::notify(
+        &db,
+        portico_domain::notices::Notice::InvoiceIssued { invoice_id },
+    )
+    .await;
     Ok(())
 }
 

@@ -330,8 +330,28 @@ pub async fn schedule_job(
         slot_end,
         crew,
     };
-    jobs::schedule(&server::db()?, &server::stamp(&actor)?, job_id, plan).await?;
+    let db = server::db()?;
+    let before = jobs::find(&db, job_id).await?;
+    let after = jobs::schedule(&db, &server::stamp(&actor)?, job_id, plan).await?;
+    if let Some(notice) = moving_day_notice(&before, &after) {
+        server::notify(&db, notice).await;
+    }
     Ok(())
+}
+
+/// What the customer hears of a schedule: a first confirmation, or a change of day or window
+/// (a new crew alone is the office's business).
+#[cfg(feature = "ssr")]
+pub(crate) fn moving_day_notice(
+    before: &portico_domain::jobs::Job,
+    after: &portico_domain::jobs::Job,
+) -> Option<portico_domain::notices::Notice> {
+    let first = before.confirmed_date.is_none() && after.confirmed_date.is_some();
+    let changed = after.schedule_sequence > before.schedule_sequence;
+    (first || changed).then_some(portico_domain::notices::Notice::MovingDay {
+        job_id: after.id,
+        changed,
+    })
 }
 
 /// A status button: "on our way" (with the ETA as local `HH:MM`), "started", "done", or

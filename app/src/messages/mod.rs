@@ -70,14 +70,13 @@ pub async fn post_message(job_id: i32, body: String) -> Result<(), PorticoError>
 
     let (actor, _, _) = access::job_for(job_id, access::On::Message).await?;
     let author = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
-    messages::post(
-        &server::db()?,
-        &server::stamp(&actor)?,
-        job_id,
-        author,
-        &body,
+    let db = server::db()?;
+    messages::post(&db, &server::stamp(&actor)?, job_id, author, &body).await?;
+    server::notify(
+        &db,
+        portico_domain::notices::Notice::Reply { job_id, author },
     )
-    .await?;
+    .await;
     Ok(())
 }
 

@@ -62,7 +62,7 @@ fn Welcome() -> impl IntoView {
                 "Day or night: see where your quote stands, when the crew comes and whether "
                 "they are on their way, and find your documents and invoices."
             </p>
-            <p><a class="button" href="/sign-in">"Sign in"</a></p>
+            <p><a class="button" href="/sign-in">"Open your portal"</a></p>
         </section>
         <section class="features" aria-label="What you can do here">
             <article class="feature">

@@ -500,3 +500,60 @@ pub async fn ask_for_quote_change(
     .await?;
     Ok(())
 }
+
+/// What the menu counts for a contact: unread messages and things waiting for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MenuCounts {
+    pub unread: usize,
+    pub open_items: usize,
+}
+
+#[server(name = MyCounts, prefix = "/api", endpoint = "portal/counts")]
+pub async fn my_counts() -> Result<MenuCounts, PorticoError> {
+    use portico_domain::{policy::Actor, portal};
+
+    use crate::{accounts::customer_accounts::active_customer, server, staff::local::Local};
+
+    let actor = server::current_actor().await?;
+    let Some(customer_id) = active_customer(&actor).await? else {
+        return Err(match actor {
+            Actor::Anonymous => PorticoError::Unauthenticated,
+            _ => PorticoError::Forbidden,
+        });
+    };
+    let db = server::db()?;
+    let zone = Local::load(&db).await?.zone;
+    let overview = portal::overview(&db, &actor, customer_id, zone).await?;
+    Ok(MenuCounts {
+        unread: overview.unread,
+        open_items: overview.open_items,
+    })
+}
+
+/// "Your moves" in the menu, with what waits: unread messages and open items.
+#[component]
+pub fn MovesLink(#[prop(into)] on_click: Callback<()>) -> impl IntoView {
+    use leptos_router::components::A;
+
+    let counts = Resource::new(|| (), |_| my_counts());
+    view! {
+        <A href="/" on:click=move |_| on_click.run(())>
+            "Your moves"
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    counts.await.ok().map(|c| {
+                        let waiting = c.unread + c.open_items;
+                        (waiting > 0).then(|| view! {
+                            <span class="count count--menu" title=format!("{} unread, {} to do", c.unread, c.open_items)>
+                                {waiting}
+                                <span class="visually-hidden">
+                                    {format!(" ({} unread messages, {} things to do)", c.unread, c.open_items)}
+                                </span>
+                            </span>
+                        })
+                    })
+                })}
+            </Suspense>
+        </A>
+    }
+}

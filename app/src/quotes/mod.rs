@@ -275,13 +275,15 @@ pub async fn send_quote(quote_id: i32) -> Result<(), PorticoError> {
 
     let actor = server::authorize(Action::ManageJobs).await?;
     let storage = server::storage()?;
-    quotes::send(
-        &server::db()?,
-        Some(&*storage),
-        &server::stamp(&actor)?,
-        quote_id,
+    let db = server::db()?;
+    let quote = quotes::send(&db, Some(&*storage), &server::stamp(&actor)?, quote_id).await?;
+    server::notify(
+        &db,
+        portico_domain::notices::Notice::QuoteReady {
+            job_id: quote.job_id,
+        },
     )
-    .await?;
+    .await;
     Ok(())
 }
 

@@ -95,7 +95,15 @@ pub async fn answer_request(
     match answer.as_str() {
         "accept" => {
             let date = local::parse_date(&date, "date")?;
-            requests::accept_reschedule(&db, &stamp, request_id, date).await?;
+            let request = requests::accept_reschedule(&db, &stamp, request_id, date).await?;
+            server::notify(
+                &db,
+                portico_domain::notices::Notice::MovingDay {
+                    job_id: request.job_id,
+                    changed: true,
+                },
+            )
+            .await;
         }
         "decline" => {
             requests::decline(&db, &stamp, request_id, &note).await?;

@@ -14,6 +14,7 @@ pub mod password;
 pub mod password_change;
 pub mod password_credential;
 pub mod password_reset;
+pub mod profile;
 pub mod recovery_code;
 pub mod resets;
 pub mod secrets;

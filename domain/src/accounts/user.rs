@@ -41,6 +41,21 @@ pub struct Model {
     /// The WebAuthn user handle: random bytes (base64url), set at the first passkey.
     #[sea_orm(unique)]
     pub webauthn_handle: Option<String>,
+    /// For the crew on moving day; may be empty.
+    pub phone: String,
+    /// `en` or `nl`: the language of pages and mail (used by the translation work).
+    pub language: String,
+    /// The kinds of notification mail this person turned off, comma-separated
+    /// (`quote_ready,messages`); security mail is always sent.
+    #[sea_orm(column_type = "Text")]
+    pub mail_off: String,
+}
+
+impl Model {
+    /// Whether this person wants notification mail of `kind` (a `notices::NoticeKind` code).
+    pub fn wants_mail(&self, kind: &str) -> bool {
+        self.disabled_at.is_none() && !self.mail_off.split(',').any(|k| k.trim() == kind)
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -518,6 +518,22 @@ fn server_functions() -> Vec<(&'static str, Body, [u16; 8])> {
             ]),
             [401, 403, 403, 403, 403, 403, 404, 404],
         ),
+        (
+            "/api/portal/counts",
+            form_of(&[]),
+            [401, 200, 200, 200, 403, 403, 403, 403],
+        ),
+        (
+            "/api/accounts/profile",
+            form_of(&[]),
+            [401, 200, 200, 200, 200, 200, 200, 200],
+        ),
+        // An empty name: refused as input for everyone signed in.
+        (
+            "/api/accounts/save_profile",
+            form_of(&[("display_name", ""), ("language", "en")]),
+            [401, 422, 422, 422, 422, 422, 422, 422],
+        ),
         // Last: it ends the session it is called with.
         (
             "/api/accounts/sign_out",
@@ -559,6 +575,7 @@ const PAGES: &[(&str, [u16; 8])] = &[
         "/account/security",
         [302, 200, 200, 200, 200, 200, 200, 200],
     ),
+    ("/account/profile", [302, 200, 200, 200, 200, 200, 200, 200]),
     (
         "/staff/invitations",
         [302, 403, 403, 403, 403, 403, 200, 200],

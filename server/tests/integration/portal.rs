@@ -698,3 +698,170 @@ async fn a_customer_sends_several_photos_which_the_office_sees_at_once() {
         test_db.finish().await;
     }
 }
+
+/// The outbox messages to `to`, oldest first.
+async fn mail_to(db: &DatabaseConnection, to: &str) -> Vec<portico_domain::mail::OutboxMail> {
+    let mut all = portico_domain::mail::latest(db, 500).await.expect("outbox");
+    all.retain(|m| m.to_address == to);
+    all.reverse();
+    all
+}
+
+#[tokio::test]
+async fn notification_mail_links_to_the_page_without_the_message_and_a_thread_is_quiet_for_a_while()
+{
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let demo = demo(db).await;
+        let now = demo.clock.now();
+        let mut sanne = Browser::signed_in_demo(&demo.app, "sanne@deboer.example", now).await;
+        let mut office = Browser::signed_in_demo(&demo.app, "olga@vandijk.example", now).await;
+        let company = portico_domain::company::profile(db).await.expect("company");
+        let before_sanne = mail_to(db, "sanne@deboer.example").await.len();
+        let before_joost = mail_to(db, "joost@deboer.example").await.len();
+        let before_office = mail_to(db, &company.email).await.len();
+
+        // Two replies from the office within a quarter of an hour: one mail per reader.
+        for text in ["The crew is early today.", "Secret door code 4711"] {
+            let posted = office
+                .call(
+                    "/api/messages/post",
+                    &form(&[("job_id", "1"), ("body", text)]),
+                )
+                .await;
+            assert_eq!(posted.status, 200, "{label}: {}", posted.text());
+        }
+        let to_sanne = mail_to(db, "sanne@deboer.example").await;
+        assert_eq!(to_sanne.len(), before_sanne + 1, "{label}");
+        let mail = to_sanne.last().expect("a mail");
+        assert!(mail.subject.contains("A reply about your move"), "{label}");
+        assert!(
+            mail.body_text
+                .contains("http://localhost:3000/moves/1#messages-title"),
+            "{label}: {}",
+            mail.body_text
+        );
+        assert!(
+            !mail.body_text.contains("4711") && !mail.body_text.contains("early"),
+            "{label}: the message stays behind the sign-in"
+        );
+        // The viewer reads the thread too, so hears of it.
+        assert_eq!(
+            mail_to(db, "joost@deboer.example").await.len(),
+            before_joost + 1
+        );
+
+        // Sanne turns reply mail off; a quarter of an hour later only Joost hears again.
+        let saved = sanne
+            .call(
+                "/api/accounts/save_profile",
+                &form(&[
+                    ("display_name", "Sanne de Boer"),
+                    ("phone", "+31 6 1234 5678"),
+                    ("language", "nl"),
+                    ("quote_ready", "on"),
+                    ("moving_day", "on"),
+                    ("invoice_issued", "on"),
+                ]),
+            )
+            .await;
+        assert_eq!(saved.status, 200, "{label}: {}", saved.text());
+        let profile = sanne.call("/api/accounts/profile", "").await;
+        let profile: serde_json::Value = serde_json::from_slice(&profile.body).expect("json");
+        assert_eq!(profile["language"], "nl", "{label}");
+        assert_eq!(profile["phone"], "+31 6 1234 5678", "{label}");
+        assert_eq!(profile["mail"][3]["code"], "messages");
+        assert_eq!(profile["mail"][3]["on"], false, "{label}");
+        demo.clock.advance(chrono::Duration::minutes(16));
+        // A new clock step, so the office signs in again for the next post.
+        let mut office =
+            Browser::signed_in_demo(&demo.app, "olga@vandijk.example", demo.clock.now()).await;
+        office
+            .call(
+                "/api/messages/post",
+                &form(&[("job_id", "1"), ("body", "See you soon")]),
+            )
+            .await;
+        assert_eq!(
+            mail_to(db, "sanne@deboer.example").await.len(),
+            before_sanne + 1,
+            "{label}"
+        );
+        assert_eq!(
+            mail_to(db, "joost@deboer.example").await.len(),
+            before_joost + 2,
+            "{label}"
+        );
+
+        // A customer's message: the office's address hears of it, with the staff link.
+        let posted = sanne
+            .call(
+                "/api/messages/post",
+                &form(&[("job_id", "1"), ("body", "Is parking arranged?")]),
+            )
+            .await;
+        assert_eq!(posted.status, 200, "{label}");
+        let to_office = mail_to(db, &company.email).await;
+        assert_eq!(to_office.len(), before_office + 1, "{label}");
+        assert!(to_office
+            .last()
+            .expect("mail")
+            .body_text
+            .contains("/staff/jobs/1#messages-title"));
+        assert!(!to_office
+            .last()
+            .expect("mail")
+            .body_text
+            .contains("parking"));
+        test_db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_quote_sent_is_mailed_to_owner_and_payer_only() {
+    use portico_domain::notices::{self, Notice};
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let demo = demo(db).await;
+        let now = demo.clock.now();
+        let sent = notices::send(
+            db,
+            Notice::QuoteReady { job_id: 1 },
+            "https://portal.example",
+            now,
+        )
+        .await
+        .expect("notice");
+        // The De Boers: Sanne (owner) yes, Joost (viewer) no: a quote shows prices.
+        assert_eq!(sent, 1, "{label}");
+        let mail = mail_to(db, "sanne@deboer.example")
+            .await
+            .pop()
+            .expect("mail");
+        assert!(mail
+            .body_text
+            .contains("https://portal.example/moves/1#quote"));
+        assert!(
+            mail_to(db, "joost@deboer.example")
+                .await
+                .iter()
+                .all(|m| !m.subject.contains("quote")),
+            "{label}"
+        );
+        let day = notices::send(
+            db,
+            Notice::MovingDay {
+                job_id: 1,
+                changed: true,
+            },
+            "https://portal.example",
+            now,
+        )
+        .await
+        .expect("notice");
+        assert_eq!(day, 2, "{label}: moving day is for every contact");
+        test_db.finish().await;
+    }
+}
