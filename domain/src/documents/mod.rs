@@ -378,6 +378,29 @@ where
     Ok(document)
 }
 
+/// Files customers' contacts uploaded since `since`, newest first: the office's to-do list
+/// shows them so that a photo of the piano is looked at before moving day.
+pub async fn from_customers_since(
+    db: &impl ConnectionTrait,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Document>, DomainError> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+
+    use crate::accounts::user;
+
+    let contacts = Query::select()
+        .column(user::Column::Id)
+        .from(user::Entity)
+        .and_where(Expr::col(user::Column::StaffRole).is_null())
+        .to_owned();
+    Ok(entity::Entity::find()
+        .filter(entity::Column::UploadedBy.in_subquery(contacts))
+        .filter(entity::Column::CreatedAt.gte(since))
+        .order_by_desc(entity::Column::Id)
+        .all(db)
+        .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -405,27 +428,4 @@ mod tests {
         assert_eq!(clean_file_name("..."), "document");
         assert_eq!(clean_file_name(".hidden.png"), "hidden.png");
     }
-}
-
-/// Files customers' contacts uploaded since `since`, newest first: the office's to-do list
-/// shows them so that a photo of the piano is looked at before moving day.
-pub async fn from_customers_since(
-    db: &impl ConnectionTrait,
-    since: chrono::DateTime<chrono::Utc>,
-) -> Result<Vec<Document>, DomainError> {
-    use sea_orm::sea_query::{Expr, ExprTrait, Query};
-
-    use crate::accounts::user;
-
-    let contacts = Query::select()
-        .column(user::Column::Id)
-        .from(user::Entity)
-        .and_where(Expr::col(user::Column::StaffRole).is_null())
-        .to_owned();
-    Ok(entity::Entity::find()
-        .filter(entity::Column::UploadedBy.in_subquery(contacts))
-        .filter(entity::Column::CreatedAt.gte(since))
-        .order_by_desc(entity::Column::Id)
-        .all(db)
-        .await?)
 }

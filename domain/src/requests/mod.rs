@@ -95,7 +95,7 @@ async fn lock_job(txn: &impl ConnectionTrait, job_id: i32) -> Result<(), DomainE
     jobs::entity::Entity::update_many()
         .col_expr(
             jobs::entity::Column::Id,
-            Expr::col(jobs::entity::Column::Id).into(),
+            Expr::col(jobs::entity::Column::Id),
         )
         .filter(jobs::entity::Column::Id.eq(job_id))
         .exec(txn)

@@ -1,3 +1,5 @@
+// NOT YET RUN: written this session, moved out of tests/ until it has passed against a release
+// build (the session ran out of time before a local Playwright run). Move it back to tests/.
 // The customer's side as a customer uses it, on a phone and on a desktop: home with the moves in
 // words, the move page, the quote PDF, accepting with a typed name and downloading the receipt
 // whose fingerprint is the SHA-256 of the PDF downloaded before (read back with pdftotext),
