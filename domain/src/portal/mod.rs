@@ -112,17 +112,18 @@ pub async fn overview(
     let quotes = sent_quotes(db, &job_ids).await?;
     let invoices = issued(invoices::for_customer(db, customer_id).await?);
     let unread = messages::unread_counts(db, *user_id, &job_ids).await?;
+    // The same for every move of the account: a contact's scope is per account.
+    let rights = Rights::of(
+        actor,
+        customer_id,
+        policy::JobAccess {
+            customer_id,
+            crew: &[],
+        },
+    );
     let mut moves = Vec::with_capacity(jobs.len());
     let mut open_items = 0;
     for job in jobs {
-        let rights = Rights::of(
-            actor,
-            customer_id,
-            policy::JobAccess {
-                customer_id,
-                crew: &[],
-            },
-        );
         let status = words::status(
             words::MoveFacts {
                 job: &job,
@@ -200,11 +201,9 @@ pub async fn move_detail(
         },
     );
     let (quotes, invoices) = if rights.sees_money {
-        let mut with_lines = Vec::new();
-        for quote in sent_quotes(db, &[job_id]).await? {
-            with_lines.push(quotes::with_lines(db, quote).await?);
-        }
-        (with_lines, issued(invoices::for_job(db, job_id).await?))
+        let mut sent = quotes::for_job(db, job_id).await?;
+        sent.retain(|q| q.quote.status != QuoteStatus::Draft);
+        (sent, issued(invoices::for_job(db, job_id).await?))
     } else {
         (Vec::new(), Vec::new())
     };
