@@ -100,6 +100,11 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
+                        path=(StaticSegment("account"), StaticSegment("people"))
+                        view=portal::people::PeoplePage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=(StaticSegment("account"), StaticSegment("security"))
                         view=accounts::security::SecurityPage
                         ssr=SsrMode::Async

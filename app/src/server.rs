@@ -148,14 +148,17 @@ pub fn accounts() -> Result<AccountsContext, PorticoError> {
     })
 }
 
+#[track_caller]
 fn request_parts() -> Result<http::request::Parts, PorticoError> {
+    let caller = std::panic::Location::caller();
     use_context::<http::request::Parts>().ok_or_else(|| {
-        tracing::error!("no request in the context");
+        tracing::error!(%caller, "no request in the context");
         PorticoError::Internal
     })
 }
 
 /// The request's server-side session (the session layer puts it in every request).
+#[track_caller]
 pub fn session() -> Result<Session, PorticoError> {
     request_parts()?
         .extensions

@@ -111,6 +111,11 @@ pub enum Action<'a> {
     InviteContact {
         customer_id: i32,
     },
+    /// "My people": see who is on a customer account, invite a payer or viewer, change a
+    /// scope, take someone off (owner contacts; office staff for the customers they serve).
+    ManagePeople {
+        customer_id: i32,
+    },
     /// Invite a colleague (a staff user).
     InviteStaff,
     /// See and revoke invitations.
@@ -200,6 +205,7 @@ pub fn can(actor: &Actor, action: Action<'_>) -> Decision {
                 | A::ViewDocuments { .. }
                 | A::ViewInvoices { .. }
                 | A::InviteContact { .. }
+                | A::ManagePeople { .. }
                 | A::ManageInvitations
                 | A::ViewOutbox
                 | A::ManageJobs
@@ -253,6 +259,7 @@ pub fn can(actor: &Actor, action: Action<'_>) -> Decision {
                     on(customer_id, OWNER)
                 }
                 A::SendMessage(job) => on(job.customer_id, OWNER),
+                A::ManagePeople { customer_id } => on(customer_id, OWNER),
                 A::UploadToJob(job) => on(job.customer_id, PAYING),
                 A::UpdateJobStatus(job) | A::WorkOnJob(job) => match on(job.customer_id, ALL) {
                     Allow => Forbidden,
@@ -403,6 +410,11 @@ mod tests {
                 "pay invoice of A",
                 Action::PayInvoice { customer_id: A },
                 [U, Y, Y, F, N, F, F, F, F],
+            ),
+            (
+                "my people of A",
+                Action::ManagePeople { customer_id: A },
+                [U, Y, F, F, N, F, F, Y, Y],
             ),
             (
                 "accept quote of A",

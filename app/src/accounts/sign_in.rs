@@ -155,7 +155,9 @@ pub async fn sign_in_second_factor(code: String) -> Result<(), PorticoError> {
     Ok(())
 }
 
-/// Ends this session on the server; the old cookie is worthless afterwards.
+/// Ends this session on the server; the old cookie is worthless afterwards. The browser goes
+/// to the home page: the page it came from is behind the sign-in, so a plain form's usual
+/// "back to where you were" would only bounce it to the sign-in page.
 #[server(name = SignOut, prefix = "/api", endpoint = "accounts/sign_out")]
 pub async fn sign_out() -> Result<(), PorticoError> {
     use portico_domain::{
@@ -178,6 +180,7 @@ pub async fn sign_out() -> Result<(), PorticoError> {
         )
         .await?;
     }
+    leptos_axum::redirect("/");
     Ok(())
 }
 

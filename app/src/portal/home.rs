@@ -61,6 +61,11 @@ fn Home(home: HomeView, switch: ServerAction<SwitchCustomerAccount>) -> impl Int
                 " · "
                 <span class="portal-home__summary">{summary}</span>
             </p>
+            {home.may_manage_people.then(|| view! {
+                <p class="portal-home__people">
+                    <A href="/account/people">"People on this account"</A>
+                </p>
+            })}
             {several.then(|| view! {
                 <ActionForm action=switch attr:class="form form--inline account-switch">
                     <label for="account-switch">"Account"</label>

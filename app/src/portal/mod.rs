@@ -4,6 +4,7 @@
 
 pub mod home;
 pub mod move_page;
+pub mod people;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -95,6 +96,8 @@ pub struct HomeView {
     pub moves: Vec<MoveCardView>,
     pub unread: usize,
     pub open_items: usize,
+    /// An owner of this account: "People on this account" is offered.
+    pub may_manage_people: bool,
 }
 
 /// An acceptance, as the customer reads it back.
@@ -218,7 +221,13 @@ pub async fn my_moves() -> Result<HomeView, PorticoError> {
         .find(|a| a.active)
         .map(|a| a.name.clone())
         .unwrap_or_default();
+    let may_manage_people = portico_domain::policy::can(
+        &actor,
+        portico_domain::policy::Action::ManagePeople { customer_id },
+    )
+    .is_allowed();
     Ok(HomeView {
+        may_manage_people,
         account_name,
         accounts,
         unread: overview.unread,

@@ -1,6 +1,7 @@
 //! Customer accounts: the households and businesses a company moves.
 
 pub mod entity;
+pub mod people;
 
 pub use entity::{CustomerKind, Model as Customer};
 

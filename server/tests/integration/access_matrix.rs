@@ -523,6 +523,28 @@ fn server_functions() -> Vec<(&'static str, Body, [u16; 8])> {
             form_of(&[]),
             [401, 200, 200, 200, 403, 403, 403, 403],
         ),
+        // "My people": owners of the account they are in; staff manage contacts elsewhere.
+        (
+            "/api/people/list",
+            form_of(&[]),
+            [401, 200, 403, 200, 403, 403, 403, 403],
+        ),
+        // No address: refused as input for an owner.
+        (
+            "/api/people/invite",
+            form_of(&[("display_name", "Mila"), ("email", ""), ("scope", "payer")]),
+            [401, 422, 403, 422, 403, 403, 403, 403],
+        ),
+        (
+            "/api/people/change_scope",
+            form_of(&[("user_id", "999999"), ("scope", "viewer")]),
+            [401, 404, 403, 404, 403, 403, 403, 403],
+        ),
+        (
+            "/api/people/remove",
+            form_of(&[("user_id", "999999")]),
+            [401, 404, 403, 404, 403, 403, 403, 403],
+        ),
         (
             "/api/accounts/profile",
             form_of(&[]),
@@ -548,6 +570,7 @@ const PAGES: &[(&str, [u16; 8])] = &[
     // Contacts see their moves, staff are sent to their workspace.
     ("/", [200, 200, 200, 200, 302, 302, 302, 302]),
     ("/moves/1", [302, 200, 200, 404, 200, 404, 200, 200]),
+    ("/account/people", [302, 200, 403, 200, 403, 403, 403, 403]),
     ("/moves/999999", [302, 404, 404, 404, 404, 404, 404, 404]),
     (
         "/files/moves/1/moving-day.ics",

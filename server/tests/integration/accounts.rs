@@ -187,6 +187,10 @@ async fn password_and_totp_sign_in_rotates_the_session_and_sign_out_kills_it() {
         // Sign out, then replay the signed-in cookie: 401.
         let reply = browser.call("/api/accounts/sign_out", "").await;
         assert_eq!(reply.status, StatusCode::OK, "{label}");
+        assert!(
+            reply.header("serverfnredirect").is_some(),
+            "{label}: the page is told to go home"
+        );
         assert!(browser.cookie.is_none(), "{label}: the cookie is removed");
         let mut replay = Browser::new(&app);
         replay.cookie = Some(signed_in);

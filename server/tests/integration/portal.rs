@@ -865,3 +865,241 @@ async fn a_quote_sent_is_mailed_to_owner_and_payer_only() {
         test_db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn signing_out_without_scripts_lands_on_the_home_page_not_the_sign_in_page() {
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let demo = demo(db).await;
+        let mut sanne =
+            Browser::signed_in_demo(&demo.app, "sanne@deboer.example", demo.clock.now()).await;
+        // The plain form of the header's "Sign out" button, posted from a signed-in page.
+        let mut request = call("/api/accounts/sign_out", "");
+        let headers = request.headers_mut();
+        headers.insert("accept", "text/html,*/*;q=0.8".parse().expect("header"));
+        headers.insert(
+            "referer",
+            "http://localhost:3000/account/security?welcome=1"
+                .parse()
+                .expect("header"),
+        );
+        let reply = sanne.send(request).await;
+        assert_eq!(reply.status, axum::http::StatusCode::FOUND, "{label}");
+        assert_eq!(reply.header("location"), Some("/"), "{label}");
+        assert!(
+            sanne.cookie.is_none(),
+            "{label}: the session cookie is removed"
+        );
+        let home = sanne.get("/").await;
+        assert_eq!(home.status, axum::http::StatusCode::OK, "{label}");
+        assert!(home.text().contains("Sign in"), "{label}");
+        assert!(!home.text().contains("Your moves"), "{label}");
+        test_db.finish().await;
+    }
+}
+
+/// The `people/list` answer as JSON.
+async fn people_of(browser: &mut Browser) -> serde_json::Value {
+    let reply = browser.call("/api/people/list", "").await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    serde_json::from_slice(&reply.body).expect("json")
+}
+
+fn person_in<'a>(people: &'a serde_json::Value, email: &str) -> Option<&'a serde_json::Value> {
+    people["people"]
+        .as_array()
+        .expect("people")
+        .iter()
+        .find(|p| p["email"] == email)
+}
+
+#[tokio::test]
+async fn an_owner_invites_a_payer_changes_a_scope_and_removes_a_contact_but_never_the_last_owner() {
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let demo = demo(db).await;
+        let now = demo.clock.now();
+        let mut sanne = Browser::signed_in_demo(&demo.app, "sanne@deboer.example", now).await;
+        let mut joost = Browser::signed_in_demo(&demo.app, "joost@deboer.example", now).await;
+        let mut lars = Browser::signed_in_demo(&demo.app, "lars@studiohendriks.example", now).await;
+
+        let people = people_of(&mut sanne).await;
+        let me = person_in(&people, "sanne@deboer.example").expect("Sanne");
+        assert_eq!(me["scope"], "owner", "{label}");
+        assert_eq!(me["is_you"], true, "{label}");
+        assert_eq!(me["may_change"], false, "{label}: the only owner");
+        let joost_id = person_in(&people, "joost@deboer.example").expect("Joost")["user_id"]
+            .as_i64()
+            .expect("id")
+            .to_string();
+        let sanne_id = me["user_id"].as_i64().expect("id").to_string();
+
+        // A viewer and another customer's owner do not manage the De Boers' people.
+        assert_eq!(
+            joost.call("/api/people/list", "").await.status,
+            403,
+            "{label}"
+        );
+        let lars_people = people_of(&mut lars).await;
+        assert!(
+            person_in(&lars_people, "sanne@deboer.example").is_none(),
+            "{label}: Lars sees his own account only"
+        );
+        let remove_sanne = form(&[("user_id", sanne_id.as_str())]);
+        assert_eq!(
+            lars.call("/api/people/remove", &remove_sanne).await.status,
+            404,
+            "{label}: not on Lars' account"
+        );
+
+        // Inviting: bad input names its field; a payer gets a set-up link.
+        let bad = sanne
+            .call(
+                "/api/people/invite",
+                &form(&[
+                    ("display_name", "Mila"),
+                    ("email", "not an address"),
+                    ("scope", "payer"),
+                ]),
+            )
+            .await;
+        assert_eq!(bad.status, 422, "{label}: {}", bad.text());
+        assert!(bad.text().contains("email"), "{label}");
+        let owner = sanne
+            .call(
+                "/api/people/invite",
+                &form(&[
+                    ("display_name", "Mila"),
+                    ("email", "mila@deboer.example"),
+                    ("scope", "owner"),
+                ]),
+            )
+            .await;
+        assert_eq!(owner.status, 422, "{label}: owners are made, not invited");
+        let sent = sanne
+            .call(
+                "/api/people/invite",
+                &form(&[
+                    ("display_name", "Mila de Boer"),
+                    ("email", "Mila@DeBoer.example"),
+                    ("scope", "payer"),
+                ]),
+            )
+            .await;
+        assert_eq!(sent.status, 200, "{label}: {}", sent.text());
+        let mail = mail_to(db, "mila@deboer.example").await;
+        assert_eq!(mail.len(), 1, "{label}");
+        assert!(mail[0].body_text.contains("/invitation/"), "{label}");
+        let people = people_of(&mut sanne).await;
+        let mila = person_in(&people, "mila@deboer.example").expect("Mila on the list");
+        assert_eq!(mila["scope"], "payer", "{label}");
+        assert_eq!(mila["invited"], true, "{label}");
+
+        // Someone who already signs in (for another account) is added and told, no link.
+        let added = sanne
+            .call(
+                "/api/people/invite",
+                &form(&[
+                    ("display_name", "Lars"),
+                    ("email", "lars@studiohendriks.example"),
+                    ("scope", "viewer"),
+                ]),
+            )
+            .await;
+        assert_eq!(added.status, 200, "{label}: {}", added.text());
+        let told = mail_to(db, "lars@studiohendriks.example").await;
+        let last = told.last().expect("a mail to Lars");
+        assert!(
+            last.subject.contains("Familie De Boer"),
+            "{label}: {}",
+            last.subject
+        );
+        assert!(!last.body_text.contains("/invitation/"), "{label}");
+        let again = sanne
+            .call(
+                "/api/people/invite",
+                &form(&[
+                    ("display_name", "Lars"),
+                    ("email", "lars@studiohendriks.example"),
+                    ("scope", "viewer"),
+                ]),
+            )
+            .await;
+        assert_eq!(again.status, 422, "{label}: already on the account");
+
+        // The last owner stays: demoting or removing Sanne is refused with the field.
+        let demote_sanne = form(&[("user_id", sanne_id.as_str()), ("scope", "viewer")]);
+        let refused = sanne.call("/api/people/change_scope", &demote_sanne).await;
+        assert_eq!(refused.status, 422, "{label}: {}", refused.text());
+        assert!(refused.text().contains("needs an owner"), "{label}");
+        assert_eq!(
+            sanne.call("/api/people/remove", &remove_sanne).await.status,
+            422,
+            "{label}"
+        );
+
+        // Joost becomes an owner; then Sanne may step down, and Joost may manage people.
+        let promote = form(&[("user_id", joost_id.as_str()), ("scope", "owner")]);
+        assert_eq!(
+            sanne
+                .call("/api/people/change_scope", &promote)
+                .await
+                .status,
+            200,
+            "{label}"
+        );
+        assert_eq!(
+            joost.call("/api/people/list", "").await.status,
+            200,
+            "{label}"
+        );
+        let people = people_of(&mut sanne).await;
+        assert_eq!(
+            person_in(&people, "sanne@deboer.example").expect("Sanne")["may_change"],
+            true,
+            "{label}: two owners now"
+        );
+
+        // Sanne removes Joost, whose only account this was: his sessions end at once.
+        let remove_joost = form(&[("user_id", joost_id.as_str())]);
+        assert_eq!(
+            sanne.call("/api/people/remove", &remove_joost).await.status,
+            200,
+            "{label}"
+        );
+        assert_eq!(
+            joost
+                .call("/api/portal/move", &form(&[("job_id", "1")]))
+                .await
+                .status,
+            401,
+            "{label}: Joost is signed out"
+        );
+        let people = people_of(&mut sanne).await;
+        assert!(
+            person_in(&people, "joost@deboer.example").is_none(),
+            "{label}"
+        );
+
+        let actions: Vec<String> = portico_domain::audit::latest(db, 1000)
+            .await
+            .expect("audit")
+            .into_iter()
+            .map(|row| row.action)
+            .collect();
+        for action in [
+            "invitation_sent",
+            "contact_added",
+            "contact_scope_changed",
+            "contact_removed",
+        ] {
+            assert!(
+                actions.iter().any(|a| a == action),
+                "{label}: {action} recorded"
+            );
+        }
+        test_db.finish().await;
+    }
+}
