@@ -100,6 +100,11 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
+                        path=(StaticSegment("receipts"), StaticSegment("check"))
+                        view=quotes::receipt_check::ReceiptCheckPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=(StaticSegment("account"), StaticSegment("people"))
                         view=portal::people::PeoplePage
                         ssr=SsrMode::Async

@@ -546,7 +546,7 @@ pub async fn receipt_paper(db: &impl ConnectionTrait, quote: &Quote) -> Result<P
             ),
             "To check a copy: compute its SHA-256 (for example with `sha256sum` or \
              `certutil -hashfile file SHA256`) and compare it with the fingerprint above, or \
-             drop the file on the receipt check page of the portal."
+             drop the file on the portal's receipt check page, /receipts/check after signing in."
                 .to_owned(),
         ],
         colour,

@@ -364,6 +364,34 @@ async fn file_field(
     Ok(None)
 }
 
+/// `POST /files/receipts/check` (multipart `file`): hashes a quote PDF on its way in (it is
+/// kept nowhere) and sends the browser to `/receipts/check?sha256=…`, where the page says
+/// whether an acceptance this person may see names that fingerprint.
+pub async fn check_receipt(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    mut form: Multipart,
+) -> Result<Response, Refusal> {
+    who(&state, &session).await?;
+    let Some((_, staged)) =
+        file_field(state.documents.as_ref(), &mut form, state.upload_limit).await?
+    else {
+        return Err(Refusal(PorticoError::Invalid {
+            field: "file".into(),
+            message: "Choose the quote PDF to check.".into(),
+        }));
+    };
+    let target = format!("/receipts/check?sha256={}", staged.sha256());
+    Ok((
+        StatusCode::SEE_OTHER,
+        [(
+            header::LOCATION,
+            HeaderValue::try_from(target).map_err(|_| Refusal(PorticoError::Internal))?,
+        )],
+    )
+        .into_response())
+}
+
 /// `POST /files/company/logo` (multipart `file`): admins set the logo shown in the header.
 pub async fn upload_logo(
     State(state): State<AppState>,

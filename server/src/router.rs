@@ -104,6 +104,7 @@ pub fn router(state: AppState) -> Router {
     let uploads = Router::new()
         .route("/files/jobs/{job_id}/documents", post(files::upload))
         .route("/files/company/logo", post(files::upload_logo))
+        .route("/files/receipts/check", post(files::check_receipt))
         .layer(DefaultBodyLimit::max(upload_limit))
         .layer(RequestBodyLimitLayer::new(upload_limit));
 

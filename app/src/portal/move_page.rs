@@ -161,6 +161,7 @@ fn CustomerQuote(quote: CustomerQuoteView, changed: RwSignal<usize>) -> impl Int
                     {a.receipt_url.map(|url| view! {
                         <a class="button" href=url download>"Download the acceptance receipt"</a>
                     })}
+                    <p><a href="/receipts/check">"Check a quote PDF against this acceptance"</a></p>
                 </div>
             })}
             {quote.decline_reason.clone().map(|r| view! { <p class="muted">"Declined: " {r}</p> })}

@@ -3,6 +3,7 @@
 //! customer's answer given by phone or e-mail.
 
 pub mod editor;
+pub mod receipt_check;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

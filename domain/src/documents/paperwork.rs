@@ -439,14 +439,22 @@ pub struct ReceiptCheck {
     pub accepted: Option<Quote>,
 }
 
-/// Checks a file against the acceptances `actor` may see: does its SHA-256 equal the one an
-/// acceptance recorded? A contact learns only about their own customer accounts' quotes.
-pub async fn check_against_acceptances(
+/// Checks a file's SHA-256 (hex, as a receipt prints it) against the acceptances `actor` may
+/// see: did the customer accept a quote whose frozen PDF has exactly these bytes? A contact
+/// learns only about their own customer accounts' quotes; office staff about any. A hash that
+/// is not 64 hex digits is bad input, named by its field.
+pub async fn check_hash(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    bytes: &[u8],
+    sha256: &str,
 ) -> Result<ReceiptCheck, DomainError> {
-    let sha256 = hex::encode(Sha256::digest(bytes));
+    let sha256 = sha256.trim().to_ascii_lowercase();
+    if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(DomainError::invalid(
+            "sha256",
+            "A SHA-256 is 64 characters, 0–9 and a–f, as the receipt prints it.",
+        ));
+    }
     let candidates = quotes::entity::Entity::find()
         .filter(quotes::entity::Column::SignedPdfSha256.eq(sha256.clone()))
         .all(db)

@@ -545,6 +545,15 @@ fn server_functions() -> Vec<(&'static str, Body, [u16; 8])> {
             form_of(&[("user_id", "999999")]),
             [401, 404, 403, 404, 403, 403, 403, 403],
         ),
+        // Any signed-in person may check a fingerprint; what it finds is scoped to them.
+        (
+            "/api/quotes/check_receipt",
+            form_of(&[(
+                "sha256",
+                "0000000000000000000000000000000000000000000000000000000000000000",
+            )]),
+            [401, 200, 200, 200, 200, 200, 200, 200],
+        ),
         (
             "/api/accounts/profile",
             form_of(&[]),
@@ -571,6 +580,7 @@ const PAGES: &[(&str, [u16; 8])] = &[
     ("/", [200, 200, 200, 200, 302, 302, 302, 302]),
     ("/moves/1", [302, 200, 200, 404, 200, 404, 200, 200]),
     ("/account/people", [302, 200, 403, 200, 403, 403, 403, 403]),
+    ("/receipts/check", [302, 200, 200, 200, 200, 200, 200, 200]),
     ("/moves/999999", [302, 404, 404, 404, 404, 404, 404, 404]),
     (
         "/files/moves/1/moving-day.ics",
@@ -642,6 +652,49 @@ const PAGES: &[(&str, [u16; 8])] = &[
     ("/healthz", [200, 200, 200, 200, 200, 200, 200, 200]),
     ("/no-such-page", [404, 404, 404, 404, 404, 404, 404, 404]),
 ];
+
+/// Upload routes (multipart POSTs from our own page), with a form that holds no file: the
+/// policy answers first (401, 403, 404), then the route says what is missing (422); the
+/// receipt check hashes the empty file and sends the browser to its result (303).
+const UPLOADS: &[(&str, [u16; 8])] = &[
+    (
+        "/files/jobs/1/documents",
+        [401, 422, 403, 404, 403, 404, 422, 422],
+    ),
+    (
+        "/files/jobs/999999/documents",
+        [401, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    (
+        "/files/company/logo",
+        [401, 403, 403, 403, 403, 403, 403, 422],
+    ),
+    (
+        "/files/receipts/check",
+        [401, 303, 303, 303, 303, 303, 303, 303],
+    ),
+];
+
+/// A multipart form with one field that is not a file, or an empty file for the receipt check.
+fn upload_request(path: &str) -> axum::http::Request<axum::body::Body> {
+    let boundary = "matrix-boundary";
+    let part = if path == "/files/receipts/check" {
+        "Content-Disposition: form-data; name=\"file\"; filename=\"quote.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+    } else {
+        "Content-Disposition: form-data; name=\"note\"\r\n\r\nnothing"
+    };
+    axum::http::Request::post(path)
+        .header("host", "localhost:3000")
+        .header("origin", support::ORIGIN)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(axum::body::Body::from(format!(
+            "--{boundary}\r\n{part}\r\n--{boundary}--\r\n"
+        )))
+        .expect("request")
+}
 
 /// Real files of customer A (the De Boers, customer 1), so that every file route is tried with
 /// an id that exists and belongs to someone else, not only with a missing one.
@@ -757,6 +810,19 @@ async fn every_server_function_and_page_against_the_expected_table() {
                 let got = browser.get(&path).await.status.as_u16();
                 if got != want {
                     wrong.push(format!("GET {path} as {who}: expected {want}, got {got}"));
+                }
+            }
+        }
+        for (path, expected) in UPLOADS {
+            for (((who, _), browser), want) in PEOPLE.iter().zip(browsers.iter_mut()).zip(expected)
+            {
+                let reply = browser.send(upload_request(path)).await;
+                let got = reply.status.as_u16();
+                if got != *want {
+                    wrong.push(format!(
+                        "POST {path} as {who}: expected {want}, got {got} {}",
+                        reply.text()
+                    ));
                 }
             }
         }

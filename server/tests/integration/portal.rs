@@ -74,6 +74,35 @@ async fn sent_quote_of(db: &DatabaseConnection, customer_id: i32) -> portico_dom
         .expect("a sent quote")
 }
 
+/// A multipart POST of one PDF as the field `file`, from our own page.
+fn pdf_upload(path: &str, bytes: &[u8]) -> Request<Body> {
+    let boundary = "receipt-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"quote.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    Request::post(path)
+        .header("host", "localhost:3000")
+        .header("origin", support::ORIGIN)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .expect("request")
+}
+
+/// `quotes/check_receipt` for a fingerprint, as JSON.
+async fn check_receipt(browser: &mut Browser, sha256: &str) -> serde_json::Value {
+    let reply = browser
+        .call("/api/quotes/check_receipt", &form(&[("sha256", sha256)]))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    serde_json::from_slice(&reply.body).expect("json")
+}
+
 fn with_agent(mut request: Request<Body>) -> Request<Body> {
     request
         .headers_mut()
@@ -232,6 +261,69 @@ async fn a_quote_accepted_in_the_portal_names_the_pdf_the_customer_downloaded() 
         assert_eq!(
             page["quotes"][0]["accepted"]["sha256"], downloaded,
             "{label}: the move page shows the fingerprint"
+        );
+
+        // The check page: the PDF held is hashed on its way in and looked up.
+        let checked = pieter
+            .send(pdf_upload("/files/receipts/check", &pdf.body))
+            .await;
+        assert_eq!(checked.status, 303, "{label}: {}", checked.text());
+        assert_eq!(
+            checked.header("location"),
+            Some(format!("/receipts/check?sha256={downloaded}").as_str()),
+            "{label}"
+        );
+        let found = check_receipt(&mut pieter, &downloaded).await;
+        assert_eq!(found["accepted"]["signed_name"], "Pieter Smit", "{label}");
+        assert_eq!(found["accepted"]["job_id"], quote.job_id, "{label}");
+        let upper = check_receipt(&mut office, &downloaded.to_uppercase()).await;
+        assert_eq!(
+            upper["accepted"]["version"], quote.version,
+            "{label}: the office may check any"
+        );
+        // One byte changed is another document; another customer learns nothing.
+        let mut changed = pdf.body.to_vec();
+        let last = changed.len() - 1;
+        changed[last] ^= 1;
+        let other = pieter
+            .send(pdf_upload("/files/receipts/check", &changed))
+            .await;
+        let other_hash = hex::encode(Sha256::digest(&changed));
+        assert_eq!(
+            other.header("location"),
+            Some(format!("/receipts/check?sha256={other_hash}").as_str())
+        );
+        assert!(
+            check_receipt(&mut pieter, &other_hash).await["accepted"].is_null(),
+            "{label}"
+        );
+        assert!(
+            check_receipt(&mut lars, &downloaded).await["accepted"].is_null(),
+            "{label}"
+        );
+        let page = pieter
+            .get(&format!("/receipts/check?sha256={downloaded}"))
+            .await;
+        assert_eq!(page.status, 200, "{label}");
+        assert!(
+            page.text().contains("This is the accepted document."),
+            "{label}"
+        );
+        let bad = pieter
+            .call(
+                "/api/quotes/check_receipt",
+                &form(&[("sha256", "not-a-hash")]),
+            )
+            .await;
+        assert_eq!(bad.status, 422, "{label}");
+        let mut anonymous = Browser::new(&demo.app);
+        assert_eq!(
+            anonymous
+                .send(pdf_upload("/files/receipts/check", &pdf.body))
+                .await
+                .status,
+            401,
+            "{label}"
         );
         test_db.finish().await;
     }
