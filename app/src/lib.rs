@@ -105,6 +105,11 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
+                        path=(StaticSegment("account"), StaticSegment("email"), ParamSegment("token"))
+                        view=accounts::email_change::ConfirmEmailPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=(StaticSegment("account"), StaticSegment("people"))
                         view=portal::people::PeoplePage
                         ssr=SsrMode::Async

@@ -1,7 +1,9 @@
 //! What the customer's own answers need: an acceptance records the browser it came from and the
 //! SHA-256 of the frozen quote PDF it accepted (so either side can later prove which document
-//! was accepted) and the receipt frozen at that moment, and a move counts the changes of its date so that a calendar entry already
-//! downloaded is replaced, not duplicated (iCalendar's `SEQUENCE`).
+//! was accepted) and the receipt frozen at that moment; a move counts the changes of its date so
+//! that a calendar entry already downloaded is replaced, not duplicated (iCalendar's
+//! `SEQUENCE`); requests to the office, profile fields, notification throttling and e-mail
+//! address changes awaiting their confirmation link.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -96,6 +98,29 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // A change of e-mail address waits here until the link sent to the new address is
+        // used: single use, expiring, stored only as a hash, like a password reset.
+        manager
+            .create_table(
+                Table::create()
+                    .table(EmailChange::Table)
+                    .col(pk_auto(EmailChange::Id))
+                    .col(integer(EmailChange::UserId))
+                    .col(string(EmailChange::NewEmail))
+                    .col(string_uniq(EmailChange::TokenHash))
+                    .col(timestamp_with_time_zone(EmailChange::CreatedAt))
+                    .col(timestamp_with_time_zone(EmailChange::ExpiresAt))
+                    .col(timestamp_with_time_zone_null(EmailChange::UsedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_email_change_user")
+                            .from(EmailChange::Table, EmailChange::UserId)
+                            .to(Users::Table, Users::Id)
+                            .on_delete(ForeignKeyAction::Restrict),
+                    )
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_index(
                 Index::create()
@@ -145,9 +170,22 @@ enum CustomerRequest {
 #[derive(DeriveIden)]
 enum Users {
     Table,
+    Id,
     Phone,
     Language,
     MailOff,
+}
+
+#[derive(DeriveIden)]
+enum EmailChange {
+    Table,
+    Id,
+    UserId,
+    NewEmail,
+    TokenHash,
+    CreatedAt,
+    ExpiresAt,
+    UsedAt,
 }
 
 #[derive(DeriveIden)]

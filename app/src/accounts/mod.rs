@@ -4,6 +4,7 @@
 pub mod address_limit;
 pub mod admin;
 pub mod customer_accounts;
+pub mod email_change;
 pub mod factors;
 pub mod invitations;
 pub mod passkeys;

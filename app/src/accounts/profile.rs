@@ -139,7 +139,11 @@ fn ProfileForm(profile: ProfileView, save: ServerAction<SaveProfile>) -> impl In
             <div class="field">
                 <label for="profile-email">"E-mail address"</label>
                 <input id="profile-email" type="email" value=profile.email.clone() readonly aria-describedby="profile-email-note" />
-                <p class="field__hint" id="profile-email-note">"To use another address, ask the office for now."</p>
+                <p class="field__hint" id="profile-email-note">
+                    "To use another address: "
+                    <a href="/account/security#email">"Security → E-mail address"</a>
+                    " (you confirm it's you, then open a link we send there)."
+                </p>
             </div>
             <div class="field">
                 <label for="profile-phone">"Phone (for moving day)"</label>

@@ -132,6 +132,7 @@ pub fn SecurityPage() -> impl IntoView {
             <h1 id="security-title">"Security"</h1>
             <super::customer_accounts::CustomerAccounts />
             <super::reauth::ConfirmIdentityCard confirmed />
+            <super::email_change::EmailSection confirmed />
             <super::passkeys::PasskeyManager />
             <super::factors::FactorsSection />
             <h2>"Where you are signed in"</h2>

@@ -5,6 +5,7 @@ pub mod actor;
 pub mod admin;
 pub mod at_rest;
 pub mod contact;
+pub mod email_change;
 pub mod factors;
 pub mod invitation;
 pub mod invitations;

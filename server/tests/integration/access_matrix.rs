@@ -555,6 +555,22 @@ fn server_functions() -> Vec<(&'static str, Body, [u16; 8])> {
             [401, 200, 200, 200, 200, 200, 200, 200],
         ),
         (
+            "/api/accounts/email",
+            form_of(&[]),
+            [401, 200, 200, 200, 200, 200, 200, 200],
+        ),
+        // Signed in a moment ago (a fresh proof): the empty address is refused as input.
+        (
+            "/api/accounts/change_email",
+            form_of(&[("email", "")]),
+            [401, 422, 422, 422, 422, 422, 422, 422],
+        ),
+        (
+            "/api/accounts/confirm_email",
+            form_of(&[("token", "no-such-link")]),
+            [401, 404, 404, 404, 404, 404, 404, 404],
+        ),
+        (
             "/api/accounts/profile",
             form_of(&[]),
             [401, 200, 200, 200, 200, 200, 200, 200],
@@ -581,6 +597,11 @@ const PAGES: &[(&str, [u16; 8])] = &[
     ("/moves/1", [302, 200, 200, 404, 200, 404, 200, 200]),
     ("/account/people", [302, 200, 403, 200, 403, 403, 403, 403]),
     ("/receipts/check", [302, 200, 200, 200, 200, 200, 200, 200]),
+    // One button; nothing changes by opening the link.
+    (
+        "/account/email/no-such-link",
+        [302, 200, 200, 200, 200, 200, 200, 200],
+    ),
     ("/moves/999999", [302, 404, 404, 404, 404, 404, 404, 404]),
     (
         "/files/moves/1/moving-day.ics",

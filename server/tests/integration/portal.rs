@@ -1195,3 +1195,138 @@ async fn an_owner_invites_a_payer_changes_a_scope_and_removes_a_contact_but_neve
         test_db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_new_email_address_needs_a_recent_proof_and_the_link_sent_there_and_the_old_one_is_told()
+{
+    for test_db in support::migrated_databases().await {
+        let label = test_db.label;
+        let db = &test_db.db;
+        let demo = demo(db).await;
+        let now = demo.clock.now();
+        // Signing in is a proof of who this is, for the next ten minutes.
+        let mut sanne = Browser::signed_in_demo(&demo.app, "sanne@deboer.example", now).await;
+        let mut joost = Browser::signed_in_demo(&demo.app, "joost@deboer.example", now).await;
+
+        let bad = sanne
+            .call(
+                "/api/accounts/change_email",
+                &form(&[("email", "no address")]),
+            )
+            .await;
+        assert_eq!(bad.status, 422, "{label}");
+        let asked = sanne
+            .call(
+                "/api/accounts/change_email",
+                &form(&[("email", "Sanne@New.example")]),
+            )
+            .await;
+        assert_eq!(asked.status, 200, "{label}: {}", asked.text());
+        let token = support::link_in_outbox(db, "sanne@new.example", "account/email").await;
+        let told = mail_to(db, "sanne@deboer.example").await;
+        let note = told.last().expect("the old address is told");
+        assert!(
+            note.body_text.contains("s…@new.example"),
+            "{label}: {}",
+            note.body_text
+        );
+        assert!(
+            !note.body_text.contains(&token),
+            "{label}: the link goes to the new address only"
+        );
+        let email: serde_json::Value =
+            serde_json::from_slice(&sanne.call("/api/accounts/email", "").await.body)
+                .expect("json");
+        assert_eq!(
+            email["email"], "sanne@deboer.example",
+            "{label}: nothing changed yet"
+        );
+        assert_eq!(email["pending"], "sanne@new.example", "{label}");
+
+        // Opening the link changes nothing; a visitor is asked to sign in; someone else's
+        // session does not find it.
+        let page = Browser::new(&demo.app)
+            .get(&format!("/account/email/{token}"))
+            .await;
+        assert_eq!(page.status, 302, "{label}");
+        let confirm = form(&[("token", token.as_str())]);
+        assert_eq!(
+            joost
+                .call("/api/accounts/confirm_email", &confirm)
+                .await
+                .status,
+            404,
+            "{label}"
+        );
+        let done = sanne.call("/api/accounts/confirm_email", &confirm).await;
+        assert_eq!(done.status, 200, "{label}: {}", done.text());
+        assert!(done.header("serverfnredirect").is_some(), "{label}");
+        let email: serde_json::Value =
+            serde_json::from_slice(&sanne.call("/api/accounts/email", "").await.body)
+                .expect("json");
+        assert_eq!(email["email"], "sanne@new.example", "{label}");
+        assert!(email["pending"].is_null(), "{label}");
+        let changed = mail_to(db, "sanne@deboer.example").await;
+        assert!(
+            changed
+                .last()
+                .expect("mail")
+                .subject
+                .contains("was changed"),
+            "{label}"
+        );
+        assert_eq!(
+            sanne
+                .call("/api/accounts/confirm_email", &confirm)
+                .await
+                .status,
+            409,
+            "{label}: the link works once"
+        );
+
+        // Someone else's address is answered the same, and its owner gets a note, no link.
+        let taken = sanne
+            .call(
+                "/api/accounts/change_email",
+                &form(&[("email", "joost@deboer.example")]),
+            )
+            .await;
+        assert_eq!(taken.status, 200, "{label}");
+        let joost_mail = mail_to(db, "joost@deboer.example").await;
+        let last = joost_mail.last().expect("a note to Joost");
+        assert!(!last.body_text.contains("/account/email/"), "{label}");
+        let email: serde_json::Value =
+            serde_json::from_slice(&sanne.call("/api/accounts/email", "").await.body)
+                .expect("json");
+        assert!(email["pending"].is_null(), "{label}: nothing to confirm");
+
+        // Past the proof's ten minutes, the session alone is not enough.
+        demo.clock.advance(chrono::Duration::minutes(11));
+        let late = sanne
+            .call(
+                "/api/accounts/change_email",
+                &form(&[("email", "sanne@other.example")]),
+            )
+            .await;
+        assert_eq!(late.status, 403, "{label}: {}", late.text());
+
+        // She signs in with the new address from now on.
+        let mut again = Browser::new(&demo.app);
+        let reply = again
+            .demo_sign_in("sanne@new.example", demo.clock.now())
+            .await;
+        assert_eq!(reply.status, 200, "{label}: {}", reply.text());
+        let actions: Vec<String> = portico_domain::audit::latest(db, 1000)
+            .await
+            .expect("audit")
+            .into_iter()
+            .map(|row| row.action)
+            .collect();
+        assert!(
+            actions.iter().any(|a| a == "email_change_requested"),
+            "{label}"
+        );
+        assert!(actions.iter().any(|a| a == "email_changed"), "{label}");
+        test_db.finish().await;
+    }
+}
