@@ -200,8 +200,14 @@ pub async fn upload(
     Extension(session): Extension<Session>,
     Extension(origin): Extension<RequestOrigin>,
     Path(job_id): Path<String>,
+    headers: axum::http::HeaderMap,
     mut form: Multipart,
 ) -> Result<Response, Refusal> {
+    // A plain form (no script yet) asks for a page, not for the ids: it goes back to the move.
+    let plain_form = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
     let job_id: i32 = job_id
         .parse()
         .map_err(|_| Refusal(PorticoError::NotFound))?;
@@ -320,6 +326,21 @@ pub async fn upload(
         )
         .await?;
         ids.push(document.id);
+    }
+    if plain_form {
+        let back = if from_customer {
+            format!("/moves/{job_id}#documents")
+        } else {
+            format!("/staff/jobs/{job_id}")
+        };
+        return Ok((
+            StatusCode::SEE_OTHER,
+            [(
+                header::LOCATION,
+                HeaderValue::try_from(back).map_err(|_| Refusal(PorticoError::Internal))?,
+            )],
+        )
+            .into_response());
     }
     Ok((StatusCode::CREATED, Json(ids)).into_response())
 }

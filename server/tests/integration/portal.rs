@@ -787,6 +787,18 @@ async fn a_customer_sends_several_photos_which_the_office_sees_at_once() {
         let download = sanne.get(&format!("/files/documents/{}", ids[0])).await;
         assert_eq!(download.status, 200, "{label}");
         assert_eq!(download.body, PNG, "{label}");
+        // Before the script loads, the plain form is answered with the move page again.
+        let mut plain = files_upload(1, "photo", &two);
+        plain
+            .headers_mut()
+            .insert("accept", "text/html,*/*;q=0.8".parse().expect("header"));
+        let back = sanne.send(plain).await;
+        assert_eq!(back.status, 303, "{label}: {}", back.text());
+        assert_eq!(
+            back.header("location"),
+            Some("/moves/1#documents"),
+            "{label}"
+        );
         test_db.finish().await;
     }
 }

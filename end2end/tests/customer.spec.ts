@@ -1,5 +1,3 @@
-// NOT YET RUN: written this session, moved out of tests/ until it has passed against a release
-// build (the session ran out of time before a local Playwright run). Move it back to tests/.
 // The customer's side as a customer uses it, on a phone and on a desktop: home with the moves in
 // words, the move page, the quote PDF, accepting with a typed name and downloading the receipt
 // whose fingerprint is the SHA-256 of the PDF downloaded before (read back with pdftotext),
@@ -85,6 +83,16 @@ test("on a phone, a customer accepts the quote and the receipt names the PDF the
   expect(text).toContain(pdfHash.slice(32));
   await check(page, "customer-move-accepted", 360);
 
+  // Whoever holds the PDF can check it against the acceptance.
+  await page.getByRole("link", { name: "Check a quote PDF against this acceptance" }).click();
+  await expect(page).toHaveURL(/\/receipts\/check$/);
+  await page.getByLabel("The quote PDF").setInputFiles(pdfPath!);
+  await page.getByRole("button", { name: "Check this PDF" }).click();
+  await expect(page).toHaveURL(new RegExp(`sha256=${pdfHash}$`));
+  await expect(page.locator("#receipt-check-result")).toContainText("This is the accepted document.");
+  await expect(page.locator("#receipt-check-result")).toContainText("Pieter Smit");
+  await check(page, "receipt-check", 360);
+
   await page.getByRole("link", { name: "Your moves" }).click();
   await expect(page.getByText("Quote accepted — we will confirm your moving day")).toBeVisible();
   expect(errors).toEqual([]);
@@ -130,4 +138,25 @@ test("a viewer reads the move without prices and without an Accept button", asyn
     expect(errors).toEqual([]);
     await context.close();
   }
+});
+
+test("on a phone, the owner invites a payer, and the profile fits the screen", async ({ browser }) => {
+  const { context, page, errors } = await customer(browser, "sanne@deboer.example", 360);
+  await page.getByRole("link", { name: "People on this account" }).click();
+  await expect(page.getByRole("heading", { name: "People on your account", level: 1 })).toBeVisible();
+  await expect(page.locator("#people-list")).toContainText("Sanne");
+  await expect(page.locator("#people-list")).toContainText("joost@deboer.example");
+  await page.getByLabel("Name").fill("Mark de Boer");
+  await page.getByLabel("E-mail address").fill("mark@deboer.example");
+  await page.getByLabel("May", { exact: true }).last().selectOption("payer");
+  await page.getByRole("button", { name: "Send invitation" }).click();
+  await expect(page.getByText("Invitation sent.")).toBeVisible();
+  await expect(page.locator("#people-list")).toContainText("mark@deboer.example");
+  await check(page, "people", 360);
+
+  await page.goto("/account/profile");
+  await expect(page.getByRole("heading", { name: "Your profile", level: 1 })).toBeVisible();
+  await check(page, "profile", 360);
+  expect(errors).toEqual([]);
+  await context.close();
 });
