@@ -160,3 +160,95 @@ test("on a phone, the owner invites a payer, and the profile fits the screen", a
   expect(errors).toEqual([]);
   await context.close();
 });
+
+/** A calendar day `days` from now, as a date field takes it and as the portal writes it. */
+function dayFromNow(days: number) {
+  const at = new Date(Date.now() + days * 86_400_000);
+  const iso = at.toLocaleDateString("sv-SE", { timeZone: "Europe/Amsterdam" });
+  const [y, m, d] = iso.split("-").map(Number);
+  const noon = new Date(Date.UTC(y, m - 1, d, 12));
+  const weekday = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][noon.getUTCDay()];
+  const month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][m - 1];
+  return { iso, words: `${weekday} ${d} ${month}` };
+}
+
+test("another day asked on a phone and taken by the office; two photos and a message reach the office", async ({ browser }) => {
+  test.setTimeout(120_000);
+  // Pieter accepted his quote in the first test; the office schedules the move a week ahead.
+  const officeContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const office = await officeContext.newPage();
+  const officeErrors = watchErrors(office);
+  await signInWithPassword(office, "olga@vandijk.example");
+  await expect(office).toHaveURL(/\/staff$/);
+
+  const { context, page, errors } = await customer(browser, "pieter@smit.example", 360);
+  const card = page.getByRole("listitem").filter({ hasText: "Quote accepted" });
+  const moveHref = await card.getByRole("link").first().getAttribute("href");
+  const jobId = moveHref!.match(/\/moves\/(\d+)/)![1];
+
+  const planned = dayFromNow(7);
+  await office.goto(`/staff/jobs/${jobId}`);
+  await hydrated(office);
+  await office.getByLabel("Moving day").fill(planned.iso);
+  await office.getByLabel("Arrive from").fill("08:00");
+  await office.getByLabel("until").fill("10:00");
+  await office.getByLabel("Cees Jansen").check();
+  await office.getByRole("button", { name: "Save schedule" }).click();
+  await expect(office.locator(".page-header .badge")).toHaveText("scheduled");
+
+  // Pieter asks for two days later instead.
+  const wanted = dayFromNow(9);
+  await page.goto(`/moves/${jobId}`);
+  await hydrated(page);
+  await expect(page.getByText(`Moving day: ${planned.words}, 08:00–10:00`)).toBeVisible();
+  await page.getByText("Ask to reschedule…").click();
+  await page.getByLabel("First choice").fill(wanted.iso);
+  await page.getByLabel("Anything we should know (optional)").fill("The keys come a little later.");
+  await page.getByRole("button", { name: "Send the request" }).click();
+  await expect(page.locator("#requests")).toContainText("waiting for an answer");
+  await check(page, "customer-reschedule-asked", 360);
+
+  // The office sees it on the dashboard and takes the date on the job page.
+  await office.goto("/staff");
+  await expect(office.getByRole("region", { name: /To do/ })).toContainText("asks to move the day");
+  await office.goto(`/staff/jobs/${jobId}`);
+  await hydrated(office);
+  const request = office.locator("#requests");
+  await expect(request).toContainText("The keys come a little later.");
+  await request.getByRole("button", { name: "Take this date" }).click();
+  await expect(request).toContainText("accepted");
+
+  // Pieter sees the answer and the new day.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByText(`Moving day: ${wanted.words}, 08:00–10:00`)).toBeVisible();
+  await expect(page.locator("#requests")).toContainText("accepted");
+
+  // Two photos at once, and a message.
+  const png = readFileSync(join(__dirname, "..", "..", "domain", "assets", "demo-boxes.png"));
+  await page.getByLabel(/^Files/).setInputFiles([
+    { name: "piano.png", mimeType: "image/png", buffer: png },
+    { name: "wardrobe.png", mimeType: "image/png", buffer: png },
+  ]);
+  await page.getByRole("button", { name: "Send the files" }).click();
+  await expect(page.getByText("Sent: the office can see your files now.")).toBeVisible();
+  await expect(page.locator("#documents")).toContainText("piano.png");
+  await expect(page.locator("#documents")).toContainText("wardrobe.png");
+  await page.getByLabel("Your message").fill("Is a piano fine on the third floor?");
+  await page.getByRole("button", { name: "Send", exact: true }).click();
+  await expect(page.getByText("Is a piano fine on the third floor?")).toBeVisible();
+  await check(page, "customer-move-sent", 360);
+
+  await office.goto("/staff");
+  await hydrated(office);
+  await expect(office.getByRole("region", { name: /Unread messages/ })).toContainText("1 new message");
+  await expect(office.getByRole("region", { name: /To do/ })).toContainText("sent 2 files");
+  await office.screenshot({ path: "artifacts/dashboard-after-customer-1280.png", fullPage: true });
+  await office.goto(`/staff/jobs/${jobId}`);
+  await expect(office.locator("main")).toContainText("piano.png");
+  await expect(office.locator("main")).toContainText("Is a piano fine on the third floor?");
+  expect(errors).toEqual([]);
+  expect(officeErrors).toEqual([]);
+  await context.close();
+  await officeContext.close();
+});
