@@ -59,7 +59,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                             match user.await {
                                 Ok(Some(person)) => view! {
                                     {(person.role == crate::accounts::Role::Customer).then(|| view! {
-                                        <crate::portal::MovesLink on_click=move |_| set_menu_open.set(false) />
+                                        <crate::portal::MovesLink counts=person.counts on_click=move |_| set_menu_open.set(false) />
                                     })}
                                     {person.is_office().then(|| view! {
                                         <A href="/staff">"Dashboard"</A>

@@ -59,6 +59,10 @@ pub struct SignedInUser {
     pub role: Role,
     /// Office and admin in demo mode see the "Outgoing mail" page.
     pub sees_outgoing_mail: bool,
+    /// A contact's unread messages and open items, for the menu (none for staff). Part of
+    /// this answer rather than a resource of its own inside the menu's Suspense, which the
+    /// browser could not hydrate.
+    pub counts: Option<crate::portal::MenuCounts>,
 }
 
 impl SignedInUser {

@@ -44,11 +44,16 @@ pub async fn current_user() -> Result<Option<SignedInUser>, PorticoError> {
     let person = crate::server::signed_in_person(&db()?, user_id).await?;
     let sees_outgoing_mail =
         matches!(role, Role::Admin | Role::Office) && crate::server::accounts()?.demo;
+    let counts = match role {
+        Role::Customer => crate::portal::my_counts().await.ok(),
+        _ => None,
+    };
     Ok(Some(SignedInUser {
         display_name: person.display_name,
         email: person.email,
         role,
         sees_outgoing_mail,
+        counts,
     }))
 }
 

@@ -14,6 +14,15 @@ use crate::{
 #[component]
 pub fn HomePage() -> impl IntoView {
     let user = Resource::new(|| (), |_| current_user());
+    // Made here, beside `user`, not inside the Suspense once the person is known: a resource
+    // created after an await gets its place among the serialized resources in the order the
+    // server resolved them, which the hydrating browser cannot follow. For anyone but a
+    // contact it answers a quick refusal that is never shown.
+    let switch = ServerAction::<crate::accounts::customer_accounts::SwitchCustomerAccount>::new();
+    let moves = Resource::new(
+        move || switch.version().get(),
+        |_| crate::portal::my_moves(),
+    );
     view! {
         <Suspense fallback=crate::staff::loading>
             {move || Suspend::new(async move {
@@ -21,7 +30,7 @@ pub fn HomePage() -> impl IntoView {
                     Ok(Some(person)) => match person.role {
                         Role::Customer => view! {
                             <Title text="Your moves" />
-                            <crate::portal::home::CustomerHome />
+                            <crate::portal::home::CustomerHome home=moves switch />
                         }.into_any(),
                         Role::Admin | Role::Office => view! { <Redirect path="/staff" /> }.into_any(),
                         Role::Crew => view! { <Redirect path="/crew" /> }.into_any(),

@@ -12,10 +12,12 @@ use crate::{
 };
 
 #[component]
-pub fn CustomerHome() -> impl IntoView {
-    let switch = ServerAction::<SwitchCustomerAccount>::new();
-    let home = Resource::new(move || switch.version().get(), |_| super::my_moves());
+pub fn CustomerHome(
+    home: Resource<Result<HomeView, crate::PorticoError>>,
+    switch: ServerAction<SwitchCustomerAccount>,
+) -> impl IntoView {
     view! {
+        <leptos_meta::Title text="Your moves" />
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match home.await {

@@ -541,28 +541,31 @@ pub async fn my_counts() -> Result<MenuCounts, PorticoError> {
 
 /// "Your moves" in the menu, with what waits: unread messages and open items.
 #[component]
-pub fn MovesLink(#[prop(into)] on_click: Callback<()>) -> impl IntoView {
+pub fn MovesLink(
+    counts: Option<MenuCounts>,
+    #[prop(into)] on_click: Callback<()>,
+) -> impl IntoView {
     use leptos_router::components::A;
 
-    let counts = Resource::new(|| (), |_| my_counts());
+    // The same elements whatever the counts (only text and attributes change), so the
+    // server's HTML and the hydrating browser agree on the shape.
+    let counts = counts.unwrap_or(MenuCounts {
+        unread: 0,
+        open_items: 0,
+    });
+    let waiting = counts.unread + counts.open_items;
+    let title = format!("{} unread, {} to do", counts.unread, counts.open_items);
+    let spoken = format!(
+        " ({} unread messages, {} things to do)",
+        counts.unread, counts.open_items
+    );
     view! {
         <A href="/" on:click=move |_| on_click.run(())>
-            "Your moves"
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    counts.await.ok().map(|c| {
-                        let waiting = c.unread + c.open_items;
-                        (waiting > 0).then(|| view! {
-                            <span class="count count--menu" title=format!("{} unread, {} to do", c.unread, c.open_items)>
-                                {waiting}
-                                <span class="visually-hidden">
-                                    {format!(" ({} unread messages, {} things to do)", c.unread, c.open_items)}
-                                </span>
-                            </span>
-                        })
-                    })
-                })}
-            </Suspense>
+            <span>"Your moves"</span>
+            <span class="count count--menu" title=title hidden=waiting == 0>
+                <span aria-hidden="true">{waiting.to_string()}</span>
+                <span class="visually-hidden">{spoken}</span>
+            </span>
         </A>
     }
 }
