@@ -56,7 +56,8 @@ export function watchErrors(page: Page, allow?: RegExp): string[] {
 }
 
 export async function hydrated(page: Page) {
-  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+  // The first visit of a run compiles the WASM on a busy 2-core machine: allow it 20 s.
+  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true", { timeout: 20_000 });
 }
 
 /** Password, then a code from the authenticator app, on the sign-in page already open. */
