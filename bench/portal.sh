@@ -28,7 +28,7 @@ jar="$data/cookies"
 form() { curl -fsS -b "$jar" -c "$jar" -H "origin: $base" -H 'accept: application/json' "$@" >/dev/null; }
 form --data-urlencode email=sanne@deboer.example --data-urlencode 'password=demo moving day 2026' \
   "$base/api/accounts/sign_in_password"
-form --data-urlencode "code=$(./target/release/portico demo-code)" "$base/api/accounts/sign_in_second_factor"
+form --data-urlencode "code=$(./target/release/portico demo-code | grep -o "[0-9]\{6\}" | head -1)" "$base/api/accounts/sign_in_second_factor"
 cookie=$(awk '$6 ~ /portico-session/ { print $6 "=" $7 }' "$jar")
 [ -n "$cookie" ] || { echo "sign-in failed" >&2; exit 1; }
 home=$(curl -fsS -H "cookie: $cookie" -H 'accept: text/html' "$base/")
