@@ -395,6 +395,12 @@ pub async fn from_customers_since(
         .to_owned();
     Ok(entity::Entity::find()
         .filter(entity::Column::UploadedBy.in_subquery(contacts))
+        // What a customer can send; the acceptance receipt their "yes" freezes is not one.
+        .filter(entity::Column::Kind.is_in([
+            DocumentKind::Photo,
+            DocumentKind::InventoryList,
+            DocumentKind::Other,
+        ]))
         .filter(entity::Column::CreatedAt.gte(since))
         .order_by_desc(entity::Column::Id)
         .all(db)

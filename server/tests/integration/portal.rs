@@ -316,6 +316,14 @@ async fn a_quote_accepted_in_the_portal_names_the_pdf_the_customer_downloaded() 
             )
             .await;
         assert_eq!(bad.status, 422, "{label}");
+        // The receipt the acceptance froze is not a file the customer "sent" the office.
+        let dashboard = office.call("/api/staff/dashboard", "").await;
+        assert_eq!(dashboard.status, 200, "{label}");
+        assert!(
+            !dashboard.text().contains("sent 1 file"),
+            "{label}: {}",
+            dashboard.text()
+        );
         let mut anonymous = Browser::new(&demo.app);
         assert_eq!(
             anonymous
