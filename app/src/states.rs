@@ -171,11 +171,22 @@ pub enum Scope {
 }
 
 impl Scope {
+    pub const ALL: [Scope; 3] = [Scope::Owner, Scope::Payer, Scope::Viewer];
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Owner => "owner",
             Self::Payer => "payer",
             Self::Viewer => "viewer",
+        }
+    }
+
+    /// What the scope lets someone do, in a few words.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Self::Owner => "Owner: everything, including accepting quotes and managing people",
+            Self::Payer => "Payer: sees the moves, quotes and invoices, and pays",
+            Self::Viewer => "Viewer: sees the moves and papers, no amounts",
         }
     }
 }

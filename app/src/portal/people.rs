@@ -10,50 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::{
     accounts::ErrorView,
     staff::{action_error, loading, FieldError, FormError},
+    states::Scope,
     PorticoError,
 };
-
-/// What a person may do on the account, as the form offers it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Scope {
-    Owner,
-    Payer,
-    Viewer,
-}
-
-impl Scope {
-    pub const ALL: [Scope; 3] = [Scope::Owner, Scope::Payer, Scope::Viewer];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Owner => "owner",
-            Self::Payer => "payer",
-            Self::Viewer => "viewer",
-        }
-    }
-
-    /// What the scope lets someone do, in a few words.
-    pub fn meaning(self) -> &'static str {
-        match self {
-            Self::Owner => "Owner: everything, including accepting quotes and managing people",
-            Self::Payer => "Payer: sees the moves, quotes and invoices, and pays",
-            Self::Viewer => "Viewer: sees the moves and papers, no amounts",
-        }
-    }
-}
-
-#[cfg(feature = "ssr")]
-impl From<portico_domain::accounts::ContactScope> for Scope {
-    fn from(scope: portico_domain::accounts::ContactScope) -> Self {
-        use portico_domain::accounts::ContactScope as S;
-        match scope {
-            S::Owner => Self::Owner,
-            S::Payer => Self::Payer,
-            S::Viewer => Self::Viewer,
-        }
-    }
-}
 
 #[cfg(feature = "ssr")]
 fn scope_from_form(
@@ -293,7 +252,7 @@ fn PersonRow(
                             <label for=select_id.clone()>"May"</label>
                             <select id=select_id.clone() name="scope">
                                 {Scope::ALL.into_iter().map(|s| view! {
-                                    <option value=s.code() selected=s == scope>{s.meaning()}</option>
+                                    <option value=s.label() selected=s == scope>{s.meaning()}</option>
                                 }).collect_view()}
                             </select>
                         </div>
