@@ -13,7 +13,14 @@ pub fn Layout(children: Children) -> impl IntoView {
     let company = use_company_profile();
     let (menu_open, set_menu_open) = signal(false);
     let sign_out = ServerAction::<SignOut>::new();
-    let user = Resource::new(move || sign_out.version().get(), |_| current_user());
+    // Switching customer accounts (on the home page) changes the menu's counts too.
+    let switch = ServerAction::<crate::accounts::customer_accounts::SwitchCustomerAccount>::new();
+    provide_context(switch);
+    let user = Resource::new(
+        move || (sign_out.version().get(), switch.version().get()),
+        |_| current_user(),
+    );
+    provide_context(crate::accounts::CurrentUser(user));
     Effect::new(move |_| {
         if matches!(sign_out.value().get(), Some(Ok(()))) {
             #[cfg(any(feature = "hydrate", feature = "csr"))]

@@ -45,6 +45,11 @@ test("office to crew to invoice: a move run end to end", async ({ browser }) => 
   await expect(page.getByRole("heading", { name: "Dashboard", level: 1 })).toBeVisible();
   await expect(page.getByRole("region", { name: /Today/ }).getByRole("link", { name: /Familie De Boer/ })).toBeVisible();
   await page.screenshot({ path: "artifacts/dashboard-1280.png", fullPage: true });
+  // The company's name in the header leads home, which for staff is the dashboard again, with
+  // no request for a customer's moves on the way (the errors below would show its 403).
+  await page.locator("a.brand").click();
+  await expect(page).toHaveURL(/\/staff$/);
+  await expect(page.getByRole("heading", { name: "Dashboard", level: 1 })).toBeVisible();
 
   // A new customer; a bad e-mail address is refused next to its field and the rest is kept.
   await page.goto("/staff/customers/new");

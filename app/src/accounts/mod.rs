@@ -71,6 +71,24 @@ impl SignedInUser {
     }
 }
 
+/// The signed-in person as the layout fetched it for this page, shared with the pages inside
+/// it so that one page load asks once (the home page needs the person too).
+#[derive(Clone, Copy)]
+pub struct CurrentUser(
+    pub leptos::prelude::Resource<Result<Option<SignedInUser>, crate::PorticoError>>,
+);
+
+/// The layout's [`CurrentUser`], or a resource of its own where a page is rendered without
+/// the layout.
+pub fn use_current_user(
+) -> leptos::prelude::Resource<Result<Option<SignedInUser>, crate::PorticoError>> {
+    use leptos::prelude::*;
+
+    use_context::<CurrentUser>()
+        .map(|current| current.0)
+        .unwrap_or_else(|| Resource::new(|| (), |_| sign_in::current_user()))
+}
+
 /// Sends an anonymous visitor to the sign-in page, to come back here afterwards.
 #[leptos::component]
 pub fn SignInRedirect() -> impl leptos::IntoView {

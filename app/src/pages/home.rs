@@ -6,22 +6,28 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use crate::{
-    accounts::{sign_in::current_user, Role},
+    accounts::{customer_accounts::SwitchCustomerAccount, use_current_user, Role},
     company::use_company_profile,
     PorticoError,
 };
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let user = Resource::new(|| (), |_| current_user());
+    let user = use_current_user();
     // Made here, beside `user`, not inside the Suspense once the person is known: a resource
     // created after an await gets its place among the serialized resources in the order the
-    // server resolved them, which the hydrating browser cannot follow. For anyone but a
-    // contact it answers a quick refusal that is never shown.
-    let switch = ServerAction::<crate::accounts::customer_accounts::SwitchCustomerAccount>::new();
+    // server resolved them, which the hydrating browser cannot follow. Only a contact's
+    // moves are asked for; staff are on their way to their workspace.
+    let switch = use_context::<ServerAction<SwitchCustomerAccount>>().unwrap_or_default();
     let moves = Resource::new(
         move || switch.version().get(),
-        |_| crate::portal::my_moves(),
+        move |_| async move {
+            match user.await? {
+                Some(person) if person.role == Role::Customer => crate::portal::my_moves().await,
+                Some(_) => Err(PorticoError::Forbidden),
+                None => Err(PorticoError::Unauthenticated),
+            }
+        },
     );
     view! {
         <Suspense fallback=crate::staff::loading>
