@@ -26,11 +26,44 @@ async function accessibilityProblems(page: Page): Promise<string[]> {
     .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
-/** The page fits the width (no sideways scroll), passes axe, and is kept as a screenshot. */
+/** Links, buttons and fields smaller than 44 × 44 px, as a finger meets them. A link inside a
+ * sentence is exempt (WCAG 2.5.5), a checkbox counts with its label, and what is hidden or
+ * moved off the screen (the skip link until it has focus) is not a target. */
+async function smallTargets(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const small: string[] = [];
+    const targets = document.querySelectorAll<HTMLElement>(
+      "a[href], button, input:not([type=hidden]), select, textarea, summary",
+    );
+    for (const el of Array.from(targets)) {
+      const style = getComputedStyle(el);
+      let box = el.getBoundingClientRect();
+      if (style.visibility === "hidden" || box.width === 0 || box.height === 0 || box.right <= 0) continue;
+      if (el.closest(".visually-hidden")) continue;
+      const ownText = (el.textContent ?? "").trim().length;
+      const aroundText = (el.parentElement?.textContent ?? "").trim().length;
+      if (el.tagName === "A" && style.display === "inline" && aroundText > ownText) continue;
+      const input = el as HTMLInputElement;
+      if (input.type === "checkbox" || input.type === "radio") {
+        const label = el.closest("label") ?? (el.id ? document.querySelector(`label[for="${el.id}"]`) : null);
+        if (label) box = label.getBoundingClientRect();
+      }
+      if (box.height < 43.5 || box.width < 43.5) {
+        const name = (el.getAttribute("aria-label") ?? el.textContent ?? el.getAttribute("name") ?? "").trim().slice(0, 40);
+        small.push(`${el.tagName.toLowerCase()}${el.className ? "." + String(el.className).split(" ")[0] : ""} "${name}" ${Math.round(box.width)}×${Math.round(box.height)}`);
+      }
+    }
+    return small;
+  });
+}
+
+/** The page fits the width (no sideways scroll), passes axe, has touch-sized targets on a
+ * phone, and is kept as a screenshot. */
 async function check(page: Page, name: string, width: number) {
   await hydrated(page);
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
   expect(await accessibilityProblems(page)).toEqual([]);
+  if (width < 500) expect(await smallTargets(page)).toEqual([]);
   await page.screenshot({ path: `artifacts/${name}-${width}.png`, fullPage: true });
 }
 
@@ -234,6 +267,7 @@ test("another day asked on a phone and taken by the office; two photos and a mes
   // The move page reloads its documents once the files are in: both are listed.
   await expect(page.locator("#documents")).toContainText("piano.png");
   await expect(page.locator("#documents")).toContainText("wardrobe.png");
+  await expect(page.locator("#documents").getByRole("status")).toContainText("Sent: the office can see your files now.");
   await page.getByLabel("Your message").fill("Is a piano fine on the third floor?");
   await page.getByRole("button", { name: "Send", exact: true }).click();
   await expect(page.getByText("Is a piano fine on the third floor?")).toBeVisible();
@@ -251,4 +285,60 @@ test("another day asked on a phone and taken by the office; two photos and a mes
   expect(officeErrors).toEqual([]);
   await context.close();
   await officeContext.close();
+});
+
+/** Presses Tab until `target` has the focus (at most 80 times), checking on the way that
+ * every focused element shows where the focus is. */
+async function tabTo(page: Page, target: ReturnType<Page["locator"]>) {
+  for (let i = 0; i < 80; i++) {
+    await page.keyboard.press("Tab");
+    const focus = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      if (!el || el === document.body) return null;
+      const style = getComputedStyle(el);
+      const ring = (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== "none";
+      return { ring, what: `${el.tagName.toLowerCase()} "${(el.textContent ?? el.getAttribute("name") ?? "").trim().slice(0, 30)}"` };
+    });
+    if (focus) expect(focus.ring, `focus is visible on ${focus.what}`).toBe(true);
+    if (await target.evaluate((el) => el === document.activeElement)) return;
+  }
+  throw new Error("the keyboard never reached the target");
+}
+
+test("with the keyboard alone, a customer writes to the office from the move page", async ({ browser }) => {
+  const { context, page, errors } = await customer(browser, "sanne@deboer.example", 1280);
+  // From the top of home: the first move's page, by Tab and Enter.
+  const first = page.locator(".move-card__title").first();
+  await tabTo(page, first);
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/moves\/\d+$/);
+  await hydrated(page);
+  const field = page.getByLabel("Your message");
+  await tabTo(page, field);
+  await page.keyboard.type("Can we start at nine instead?");
+  await tabTo(page, page.getByRole("button", { name: "Send", exact: true }));
+  await page.keyboard.press("Enter");
+  await expect(page.locator(".thread")).toContainText("Can we start at nine instead?");
+  expect(errors).toEqual([]);
+  await context.close();
+});
+
+test("on a phone, a person on two accounts switches between them", async ({ browser }) => {
+  const { context, page, errors } = await customer(browser, "pieter@smit.example", 360);
+  const account = page.locator(".portal-home__account");
+  await expect(account).toContainText("Smit");
+  await page.getByLabel("Account").selectOption({ label: "Bakkerij Mulder B.V." });
+  await page.getByRole("button", { name: "Switch" }).click();
+  await expect(account).toContainText("Bakkerij Mulder B.V.");
+  // A payer there: no "People on this account".
+  await expect(page.getByRole("link", { name: "People on this account" })).toHaveCount(0);
+  await check(page, "customer-home-other-account", 360);
+  // The choice holds for the move pages: another account's move is not reachable from here.
+  await page.reload();
+  await expect(account).toContainText("Bakkerij Mulder B.V.");
+  await page.getByLabel("Account").selectOption({ label: "Pieter Smit" });
+  await page.getByRole("button", { name: "Switch" }).click();
+  await expect(account).toContainText("Smit");
+  expect(errors).toEqual([]);
+  await context.close();
 });

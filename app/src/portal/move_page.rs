@@ -32,6 +32,9 @@ pub fn MovePage() -> impl IntoView {
             .unwrap_or_default()
     };
     let changed = RwSignal::new(0usize);
+    // Files sent from this page, kept here so that "Sent" stays on screen when the move
+    // reloads to list them.
+    let files_sent = RwSignal::new(0usize);
     let the_move = Resource::new(
         move || (job_id(), changed.get()),
         |(id, _)| super::customer_move(id),
@@ -42,7 +45,7 @@ pub fn MovePage() -> impl IntoView {
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match the_move.await {
-                    Ok(view) => view! { <Move the_move=view thread changed /> }.into_any(),
+                    Ok(view) => view! { <Move the_move=view thread changed files_sent /> }.into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),
                 }
             })}
@@ -51,7 +54,12 @@ pub fn MovePage() -> impl IntoView {
 }
 
 #[component]
-fn Move(the_move: MoveView, thread: Thread, changed: RwSignal<usize>) -> impl IntoView {
+fn Move(
+    the_move: MoveView,
+    thread: Thread,
+    changed: RwSignal<usize>,
+    files_sent: RwSignal<usize>,
+) -> impl IntoView {
     let m = the_move;
     let id = m.id;
     view! {
@@ -96,7 +104,7 @@ fn Move(the_move: MoveView, thread: Thread, changed: RwSignal<usize>) -> impl In
         {m.sees_money.then(|| view! {
             <Invoices invoices=m.invoices.clone() payment=m.payment.clone() />
         })}
-        <Documents documents=m.documents.clone() job_id=id may_upload=m.may_upload changed />
+        <Documents documents=m.documents.clone() job_id=id may_upload=m.may_upload changed files_sent />
         <MessageThread job_id=id thread may_write=m.may_write />
         <section class="card" aria-labelledby="timeline-title">
             <h2 id="timeline-title">"What happened"</h2>
@@ -330,10 +338,9 @@ fn Invoices(invoices: Vec<InvoiceView>, payment: Option<PaymentInstructions>) ->
 /// Photos and files for the inventory, several at once, with progress; the server checks each
 /// file's type and size from its bytes and keeps none when one is refused.
 #[component]
-fn SendFiles(job_id: i32, changed: RwSignal<usize>) -> impl IntoView {
+fn SendFiles(job_id: i32, changed: RwSignal<usize>, sent: RwSignal<usize>) -> impl IntoView {
     let progress = RwSignal::new(None::<u32>);
     let error = RwSignal::new(None::<String>);
-    let sent = RwSignal::new(0usize);
     let form_ref = NodeRef::<leptos::html::Form>::new();
     let action = format!("/files/jobs/{job_id}/documents");
     Effect::new(move |previous: Option<usize>| {
@@ -400,6 +407,7 @@ fn Documents(
     job_id: i32,
     may_upload: bool,
     changed: RwSignal<usize>,
+    files_sent: RwSignal<usize>,
 ) -> impl IntoView {
     view! {
         <section class="card" id="documents" aria-labelledby="documents-title">
@@ -421,7 +429,7 @@ fn Documents(
                     </ul>
                 }.into_any()
             }}
-            {may_upload.then(|| view! { <SendFiles job_id changed /> })}
+            {may_upload.then(|| view! { <SendFiles job_id changed sent=files_sent /> })}
         </section>
     }
 }
