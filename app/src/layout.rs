@@ -16,11 +16,34 @@ pub fn Layout(children: Children) -> impl IntoView {
     // Switching customer accounts (on the home page) changes the menu's counts too.
     let switch = ServerAction::<crate::accounts::customer_accounts::SwitchCustomerAccount>::new();
     provide_context(switch);
+    // Live news: the stream opens once someone is signed in (after hydration); a contact's
+    // menu counts follow the news about their messages, quotes and invoices.
+    let signed_in = RwSignal::new(None::<i64>);
+    let live = crate::live::provide_live(signed_in.into());
+    let counts_matter = RwSignal::new(false);
+    let counts_changed = live.changes(move |news| {
+        counts_matter.get_untracked() && !matches!(news.kind, crate::live::NewsKind::JobCreated)
+    });
     let user = Resource::new(
-        move || (sign_out.version().get(), switch.version().get()),
+        move || {
+            (
+                sign_out.version().get(),
+                switch.version().get(),
+                counts_changed.get(),
+            )
+        },
         |_| current_user(),
     );
     provide_context(crate::accounts::CurrentUser(user));
+    Effect::new(move |_| {
+        let person = user.get().and_then(Result::ok).flatten();
+        counts_matter.set(
+            person
+                .as_ref()
+                .is_some_and(|p| p.role == crate::accounts::Role::Customer),
+        );
+        signed_in.set(person.map(|p| p.live_after));
+    });
     Effect::new(move |_| {
         if matches!(sign_out.value().get(), Some(Ok(()))) {
             #[cfg(any(feature = "hydrate", feature = "csr"))]
@@ -61,7 +84,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </button>
                 <nav id="site-nav" class="site-nav" class:open=menu_open aria-label="Main">
                     <a href="#contact" on:click=move |_| set_menu_open.set(false)>"Contact"</a>
-                    <Suspense fallback=|| ()>
+                    <Transition fallback=|| ()>
                         {move || Suspend::new(async move {
                             match user.await {
                                 Ok(Some(person)) => view! {
@@ -91,10 +114,11 @@ pub fn Layout(children: Children) -> impl IntoView {
                                 }.into_any(),
                             }
                         })}
-                    </Suspense>
+                    </Transition>
                 </nav>
             </div>
         </header>
+        <crate::live::LiveNotice />
         <main id="main" class="site-main" tabindex="-1">{children()}</main>
         <footer class="site-footer" id="contact">
             <Suspense fallback=|| ()>

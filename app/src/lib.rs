@@ -17,6 +17,7 @@ pub mod error;
 pub mod invoices;
 pub mod jobs;
 mod layout;
+pub mod live;
 pub mod mail;
 pub mod messages;
 pub mod pages;

@@ -14,6 +14,7 @@ pub mod error;
 pub mod installation;
 pub mod invoices;
 pub mod jobs;
+pub mod live;
 pub mod mail;
 pub mod messages;
 pub mod money;

@@ -41,6 +41,7 @@ const KNOWN_VARIABLES: &[&str] = &[
     "SECRET_KEY",
     "BODY_TIMEOUT_SECONDS",
     "HEADER_TIMEOUT_SECONDS",
+    "LIVE_STREAMS_PER_PERSON",
     "TEST_DATABASE_URL",
 ];
 
@@ -96,6 +97,9 @@ pub struct Config {
     /// A request whose head (request line and headers) has not arrived this long after the
     /// connection asked for it is cut off (`PORTICO_HEADER_TIMEOUT_SECONDS`, default 10).
     pub header_timeout: std::time::Duration,
+    /// Open live-status streams one person may hold (`PORTICO_LIVE_STREAMS_PER_PERSON`, default
+    /// 8): one per open tab; opening one more closes their oldest.
+    pub live_streams_per_person: usize,
 }
 
 // By hand, so that a password in the database URL never reaches a log.
@@ -156,6 +160,7 @@ struct Raw {
     upload_limit_mb: Option<Number>,
     body_timeout_seconds: Option<Number>,
     header_timeout_seconds: Option<Number>,
+    live_streams_per_person: Option<Number>,
     trusted_proxies: Option<String>,
     secret_key: Option<String>,
     /// Which variable gave `addr`, when it was not PORTICO_ADDR or the file.
@@ -239,6 +244,7 @@ impl Config {
             ("UPLOAD_LIMIT_MB", &mut raw.upload_limit_mb),
             ("BODY_TIMEOUT_SECONDS", &mut raw.body_timeout_seconds),
             ("HEADER_TIMEOUT_SECONDS", &mut raw.header_timeout_seconds),
+            ("LIVE_STREAMS_PER_PERSON", &mut raw.live_streams_per_person),
         ] {
             if let Some(text) = prefixed(name) {
                 *slot = Some(Number::Text(text));
@@ -348,6 +354,13 @@ impl Config {
                 10,
                 1..=120,
             )?),
+            live_streams_per_person: usize::try_from(parse_number(
+                "PORTICO_LIVE_STREAMS_PER_PERSON",
+                raw.live_streams_per_person,
+                8,
+                1..=100_000,
+            )?)
+            .unwrap_or(8),
             secret_key: match raw.secret_key.as_deref().map(str::trim) {
                 None | Some("") => None,
                 Some(text) => Some(

@@ -17,6 +17,7 @@ pub mod connections;
 pub mod errors;
 pub mod files;
 pub mod health;
+pub mod live;
 pub mod mailer;
 pub mod requests;
 pub mod router;

@@ -117,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .route("/files/documents/{id}", get(files::document))
         .route("/files/company/logo", get(files::logo))
         .route("/brand.css", get(files::brand_css))
+        .route("/live", get(crate::live::stream::live))
         .nest_service("/pkg", pkg)
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())

@@ -187,9 +187,9 @@ impl SessionStore for DatabaseSessionStore {
         }))
     }
 
+    /// A sign-out: the person's open live streams hear of it and close.
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        entity::Entity::delete_by_id(storage_key(&id.to_string()))
-            .exec(&self.db)
+        portico_domain::accounts::session::end_by_key(&self.db, &storage_key(&id.to_string()))
             .await
             .map_err(backend)?;
         Ok(())

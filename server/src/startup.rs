@@ -63,7 +63,7 @@ pub fn app_state(
     };
     let accounts = AccountsContext::new(
         hasher,
-        clock,
+        clock.clone(),
         SessionSettings {
             idle: to_chrono(config.session_idle),
             absolute: to_chrono(config.session_absolute),
@@ -78,7 +78,7 @@ pub fn app_state(
     Ok(AppState {
         watch_reload_port: config.leptos_watch.then_some(leptos_options.reload_port),
         leptos_options,
-        db,
+        db: db.clone(),
         accounts,
         public_origin: config.public_url.origin().ascii_serialization(),
         https: config.public_url.scheme() == "https",
@@ -89,6 +89,7 @@ pub fn app_state(
         upload_limit: config.upload_limit,
         trusted_proxies: config.trusted_proxies.clone().into(),
         body_timeout: config.body_timeout,
+        live: crate::live::Hub::start(db, clock, config.live_streams_per_person),
     })
 }
 
@@ -308,6 +309,11 @@ pub async fn housekeeping(
     if expired + overdue > 0 {
         tracing::info!(expired, overdue, "quotes expired, invoices overdue");
     }
+    // A browser away for longer than this refetches its page instead of replaying.
+    let pruned = portico_domain::live::prune(db, now - portico_domain::live::KEPT).await?;
+    if pruned > 0 {
+        tracing::debug!(pruned, "old live events removed");
+    }
     Ok((expired, overdue))
 }
 
@@ -387,13 +393,19 @@ pub async fn serve(config: &Config, db: DatabaseConnection) -> Result<(), Startu
         Ok(written) => tracing::info!(written, dir = %pkg.display(), "assets precompressed"),
         Err(e) => tracing::warn!(error = %e, dir = %pkg.display(), "assets not precompressed"),
     });
+    let live = state.live.clone();
     let app = router(state);
     println!(
         "Portico is running at {} (listening on {})",
         config.public_url, config.addr
     );
     tracing::info!(addr = %config.addr, public_url = %config.public_url, "listening");
-    crate::connections::serve(listener, app, config.header_timeout, shutdown_signal()).await;
+    // Open live streams would otherwise keep the server waiting for them (they never end).
+    let shutdown = async move {
+        shutdown_signal().await;
+        live.close_all();
+    };
+    crate::connections::serve(listener, app, config.header_timeout, shutdown).await;
     // Bounded: a connection that never comes back must not keep the process alive.
     match tokio::time::timeout(std::time::Duration::from_secs(5), db.close()).await {
         Ok(Ok(())) => {}

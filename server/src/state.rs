@@ -25,6 +25,9 @@ pub struct AppState {
     pub upload_limit: usize,
     /// Proxies whose `X-Forwarded-For` names the client (`PORTICO_TRUSTED_PROXIES`).
     pub trusted_proxies: std::sync::Arc<[ipnet::IpNet]>,
+    /// The live-status hub: open streams and the news they are given.
+    #[from_ref(skip)]
+    pub live: crate::live::Hub,
     /// The longest pause inside a request body (`PORTICO_BODY_TIMEOUT_SECONDS`).
     #[from_ref(skip)]
     pub body_timeout: std::time::Duration,

@@ -63,6 +63,9 @@ pub struct SignedInUser {
     /// this answer rather than a resource of its own inside the menu's Suspense, which the
     /// browser could not hydrate.
     pub counts: Option<crate::portal::MenuCounts>,
+    /// The newest live event when this answer was made: the page's first live stream asks for
+    /// what came after it, so nothing between the server's render and the stream is missed.
+    pub live_after: i64,
 }
 
 impl SignedInUser {

@@ -33,6 +33,8 @@ pub async fn current_user() -> Result<Option<SignedInUser>, PorticoError> {
     use crate::server::{current_actor, db};
 
     let actor = current_actor().await?;
+    // Read before anything else this page shows, so that news after it is not missed.
+    let live_after = portico_domain::live::newest(&db()?).await?;
     let role = match &actor {
         Actor::Anonymous => return Ok(None),
         Actor::Staff { role, .. } => Role::of(Some(*role)),
@@ -54,6 +56,7 @@ pub async fn current_user() -> Result<Option<SignedInUser>, PorticoError> {
         role,
         sees_outgoing_mail,
         counts,
+        live_after,
     }))
 }
 

@@ -93,11 +93,13 @@ pub async fn crew_today() -> Result<CrewDay, PorticoError> {
 pub fn CrewPage() -> impl IntoView {
     let changed = Changed(RwSignal::new(0));
     provide_context(changed);
-    let day = Resource::new(move || changed.0.get(), |_| crew_today());
+    // Any news the server lets through concerns one of this person's jobs (or takes one away).
+    let news = crate::live::use_live().changes(|n| !n.kind.is_about_messages());
+    let day = Resource::new(move || (changed.0.get(), news.get()), |_| crew_today());
     view! {
         <Title text="Today" />
         <section class="crew" aria-labelledby="crew-title">
-            <Suspense fallback=loading>
+            <Transition fallback=loading>
                 {move || Suspend::new(async move {
                     match day.await {
                         Ok(day) => view! {
@@ -113,7 +115,7 @@ pub fn CrewPage() -> impl IntoView {
                         }.into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
         </section>
     }
     .into_any()

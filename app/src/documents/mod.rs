@@ -130,7 +130,7 @@ pub fn DocumentSection(job_id: i32, can_manage: bool, documents: DocumentList) -
     view! {
         <section class="card" aria-labelledby="documents-title">
             <h2 id="documents-title">"Documents"</h2>
-            <Suspense fallback=loading>
+            <Transition fallback=loading>
                 {move || Suspend::new(async move {
                     match list.await {
                         Ok(docs) if docs.is_empty() => view! { <p class="empty">"No documents yet."</p> }.into_any(),
@@ -162,7 +162,7 @@ pub fn DocumentSection(job_id: i32, can_manage: bool, documents: DocumentList) -
                         Err(error) => view! { <crate::accounts::ErrorView error /> }.into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
             <FormError error=toggle_error />
             {can_manage.then(|| view! { <UploadForm job_id uploaded /> })}
         </section>

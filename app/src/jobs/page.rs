@@ -33,25 +33,29 @@ pub fn StaffJobPage() -> impl IntoView {
     };
     let changed = Changed(RwSignal::new(0));
     provide_context(changed);
+    // Live news about this job fetches again what it changed: the job, or its thread.
+    let live = crate::live::use_live();
+    let news = live.changes(crate::live::about_job(job_id));
+    let messages = live.changes(move |n| n.job_id == Some(job_id()) && n.kind.is_about_messages());
     let job = Resource::new(
-        move || (job_id(), changed.0.get()),
-        |(id, _)| super::staff_job(id),
+        move || (job_id(), changed.0.get(), news.get()),
+        |(id, _, _)| super::staff_job(id),
     );
     // Loaded beside the job, not after it (and once, not again for a render the server throws
     // away): the sections read them inside their own `Suspense`.
-    let documents = DocumentList::new(job_id, move || changed.0.get());
-    let thread = Thread::new(job_id, move || changed.0.get());
+    let documents = DocumentList::new(job_id, move || changed.0.get() + news.get() as usize);
+    let thread = Thread::new(job_id, move || changed.0.get() + messages.get() as usize);
 
     view! {
         <Title text="Job" />
-        <Suspense fallback=loading>
+        <Transition fallback=loading>
             {move || Suspend::new(async move {
                 match job.await {
                     Ok(job) => view! { <JobView job documents thread /> }.into_any(),
                     Err(error) => view! { <crate::accounts::ErrorView error /> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
     .into_any()
 }

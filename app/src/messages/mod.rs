@@ -57,7 +57,14 @@ pub async fn mark_thread_read(job_id: i32, up_to: i32) -> Result<(), PorticoErro
 
     let (actor, _, _) = access::job_for(job_id, access::On::View).await?;
     let reader = actor.user_id().ok_or(PorticoError::Unauthenticated)?;
-    messages::mark_thread_read(&server::db()?, job_id, reader, up_to).await?;
+    messages::mark_thread_read(
+        &server::db()?,
+        job_id,
+        reader,
+        up_to,
+        server::accounts()?.clock.now(),
+    )
+    .await?;
     Ok(())
 }
 
@@ -87,6 +94,9 @@ pub struct Thread {
     pub messages: Resource<Result<Vec<MessageView>, PorticoError>>,
     /// Bumped after a message is posted.
     pub reload: RwSignal<usize>,
+    /// What the person is writing, kept here (outside the page's `Transition`) so that a live
+    /// update of the page around the box does not lose it.
+    pub draft: RwSignal<String>,
 }
 
 impl Thread {
@@ -99,7 +109,11 @@ impl Thread {
             move || (job_id(), also(), reload.get()),
             |(id, _, _)| job_thread(id),
         );
-        Self { messages, reload }
+        Self {
+            messages,
+            reload,
+            draft: RwSignal::new(String::new()),
+        }
     }
 }
 
@@ -116,9 +130,10 @@ pub fn MessageThread(
     let Thread {
         messages: thread,
         reload,
+        draft,
     } = thread;
     let error = action_error(post);
-    let (draft, set_draft) = signal(String::new());
+    let set_draft = draft.write_only();
     // Once new messages are on screen, say so; effects run in the browser only.
     let mark_read = ServerAction::<MarkThreadRead>::new();
     Effect::new(move |_| {
@@ -141,7 +156,7 @@ pub fn MessageThread(
     view! {
         <section class="card" aria-labelledby="messages-title">
             <h2 id="messages-title">"Messages"</h2>
-            <Suspense fallback=loading>
+            <Transition fallback=loading>
                 {move || Suspend::new(async move {
                     match thread.await {
                         Ok(list) if list.is_empty() => view! { <p class="empty">"No messages yet."</p> }.into_any(),
@@ -161,7 +176,7 @@ pub fn MessageThread(
                         Err(error) => view! { <crate::accounts::ErrorView error /> }.into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
             {(!may_write).then(|| view! {
                 <p class="muted">"The account owner writes to the office here; you can read along."</p>
             })}

@@ -19,8 +19,10 @@ pub fn HomePage() -> impl IntoView {
     // server resolved them, which the hydrating browser cannot follow. Only a contact's
     // moves are asked for; staff are on their way to their workspace.
     let switch = use_context::<ServerAction<SwitchCustomerAccount>>().unwrap_or_default();
+    // News about any move of theirs fetches the list again (the server sends only theirs).
+    let news = crate::live::use_live().changes(|n| n.job_id.is_some());
     let moves = Resource::new(
-        move || switch.version().get(),
+        move || (switch.version().get(), news.get()),
         move |_| async move {
             match user.await? {
                 Some(person) if person.role == Role::Customer => crate::portal::my_moves().await,
@@ -30,7 +32,7 @@ pub fn HomePage() -> impl IntoView {
         },
     );
     view! {
-        <Suspense fallback=crate::staff::loading>
+        <Transition fallback=crate::staff::loading>
             {move || Suspend::new(async move {
                 match user.await {
                     Ok(Some(person)) => match person.role {
@@ -44,7 +46,7 @@ pub fn HomePage() -> impl IntoView {
                     _ => view! { <Welcome /> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

@@ -18,14 +18,14 @@ pub fn CustomerHome(
 ) -> impl IntoView {
     view! {
         <leptos_meta::Title text="Your moves" />
-        <Suspense fallback=loading>
+        <Transition fallback=loading>
             {move || Suspend::new(async move {
                 match home.await {
                     Ok(home) => view! { <Home home switch /> }.into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

@@ -35,21 +35,25 @@ pub fn MovePage() -> impl IntoView {
     // Files sent from this page, kept here so that "Sent" stays on screen when the move
     // reloads to list them.
     let files_sent = RwSignal::new(0usize);
+    // Live news about this move fetches again what it changed: the move, or its thread.
+    let live = crate::live::use_live();
+    let news = live.changes(crate::live::about_job(job_id));
+    let messages = live.changes(move |n| n.job_id == Some(job_id()) && n.kind.is_about_messages());
     let the_move = Resource::new(
-        move || (job_id(), changed.get()),
-        |(id, _)| super::customer_move(id),
+        move || (job_id(), changed.get(), news.get()),
+        |(id, _, _)| super::customer_move(id),
     );
-    let thread = Thread::new(job_id, move || changed.get());
+    let thread = Thread::new(job_id, move || changed.get() + messages.get() as usize);
     view! {
         <Title text="Your move" />
-        <Suspense fallback=loading>
+        <Transition fallback=loading>
             {move || Suspend::new(async move {
                 match the_move.await {
                     Ok(view) => view! { <Move the_move=view thread changed files_sent /> }.into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

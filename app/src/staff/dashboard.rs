@@ -245,7 +245,9 @@ pub async fn staff_dashboard() -> Result<Dashboard, PorticoError> {
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| staff_dashboard());
+    // Everything on the dashboard can change with any news (the office hears of every job).
+    let news = crate::live::use_live().changes(|_| true);
+    let data = Resource::new(move || news.get(), |_| staff_dashboard());
     view! {
         <Title text="Dashboard" />
         <section class="dashboard" aria-labelledby="dashboard-title">
@@ -254,7 +256,7 @@ pub fn DashboardPage() -> impl IntoView {
                 <A href="/staff/customers" attr:class="button button--secondary">"Customers"</A>
                 <A href="/crew" attr:class="button button--secondary">"Today's crew view"</A>
             </p>
-            <Suspense fallback=loading>
+            <Transition fallback=loading>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(d) => view! {
@@ -270,7 +272,7 @@ pub fn DashboardPage() -> impl IntoView {
                         Err(error) => view! { <crate::accounts::ErrorView error /> }.into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
         </section>
     }
     .into_any()

@@ -2,10 +2,7 @@
 //! lock. Each change and its audit row are one transaction.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionSession,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
 
 use super::{session, throttle, user};
 use crate::{
@@ -51,7 +48,7 @@ pub async fn disable_user(
             None,
         )
         .await?;
-    txn.commit().await?;
+    crate::live::commit(txn).await?;
     Ok(())
 }
 
@@ -79,7 +76,7 @@ pub async fn enable_user(
             None,
         )
         .await?;
-    txn.commit().await?;
+    crate::live::commit(txn).await?;
     Ok(())
 }
 
@@ -126,7 +123,7 @@ pub async fn release_lock(
             None,
         )
         .await?;
-    txn.commit().await?;
+    crate::live::commit(txn).await?;
     Ok(())
 }
 
@@ -162,6 +159,6 @@ pub async fn change_role(
             Some(format!("{} → {}", previous.code(), role.code())),
         )
         .await?;
-    txn.commit().await?;
+    crate::live::commit(txn).await?;
     Ok(previous)
 }

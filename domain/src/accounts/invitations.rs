@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 use super::{
@@ -168,6 +168,7 @@ pub async fn invite(
             }
             .insert(&txn)
             .await?;
+            crate::live::access_changed(&txn, now, person.id).await?;
         }
     }
     let sent = issue(&txn, now, stamp.by, &person, company_name, public_url).await?;
@@ -183,7 +184,7 @@ pub async fn invite(
             Some(format!("invitation {} as {kind}", sent.invitation_id)),
         )
         .await?;
-    txn.commit().await?;
+    crate::live::commit(txn).await?;
     Ok(sent)
 }
 
@@ -229,7 +230,7 @@ pub async fn reset_access(
             )),
         )
         .await?;
-    txn.commit().await?;
+    crate::live::commit(txn).await?;
     Ok(sent)
 }
 
@@ -358,7 +359,7 @@ pub async fn revoke(
             None,
         )
         .await?;
-    txn.commit().await?;
+    crate::live::commit(txn).await?;
     Ok(())
 }
 

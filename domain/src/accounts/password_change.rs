@@ -89,6 +89,6 @@ where
         },
     )
     .await?;
-    txn.commit().await?;
+    crate::live::commit(txn).await?;
     Ok(ended)
 }

@@ -6,8 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
-    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, TransactionSession,
-    TransactionTrait,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
 };
 
 use super::{password_credential, password_reset as entity, secrets, sign_in, user};
@@ -115,7 +114,7 @@ where
         )
         .await?;
     }
-    txn.commit().await?;
+    crate::live::commit(txn).await?;
     Ok(outcome)
 }
 
@@ -227,6 +226,6 @@ pub async fn complete(
             Some(format!("{how}; all sessions ended")),
         )
         .await?;
-    txn.commit().await?;
+    crate::live::commit(txn).await?;
     Ok(())
 }

@@ -6,8 +6,7 @@ pub use super::session_entity as entity;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 
 use crate::{
@@ -64,6 +63,7 @@ pub async fn end_one(
     if deleted.rows_affected == 0 {
         return Err(DomainError::NotFound("session"));
     }
+    crate::live::sessions_ended(&txn, stamp.at, user_id).await?;
     stamp
         .record(
             &txn,
@@ -72,7 +72,7 @@ pub async fn end_one(
             Some("one session".to_owned()),
         )
         .await?;
-    txn.commit().await?;
+    crate::live::commit(txn).await?;
     Ok(())
 }
 
@@ -93,7 +93,7 @@ pub async fn end_others(
             Some(format!("all other sessions ({ended})")),
         )
         .await?;
-    txn.commit().await?;
+    crate::live::commit(txn).await?;
     Ok(ended)
 }
 
@@ -148,7 +148,45 @@ pub async fn end_all(
     if let Some(keep) = keep {
         query = query.filter(entity::Column::Id.ne(keep));
     }
-    Ok(query.exec(db).await?.rows_affected)
+    let ended = query.exec(db).await?.rows_affected;
+    if ended > 0 {
+        crate::live::sessions_ended(db, Utc::now(), user_id).await?;
+    }
+    Ok(ended)
+}
+
+/// Ends one session by its stored key (a sign-out), telling the person's open streams; the
+/// session store's delete.
+pub async fn end_by_key<C>(db: &C, key: &str) -> Result<(), DomainError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let txn = db.begin().await?;
+    let ended = entity::Entity::find_by_id(key.to_owned()).one(&txn).await?;
+    entity::Entity::delete_by_id(key.to_owned())
+        .exec(&txn)
+        .await?;
+    if let Some(user_id) = ended.and_then(|s| s.user_id) {
+        crate::live::sessions_ended(&txn, Utc::now(), user_id).await?;
+    }
+    crate::live::commit(txn).await?;
+    Ok(())
+}
+
+/// Whether the session with this stored key is still signed in to `user_id`, and until when
+/// (it ends earlier if nobody uses it); `None` once it ended or expired.
+pub async fn live_until(
+    db: &impl ConnectionTrait,
+    key: &str,
+    user_id: i32,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, DomainError> {
+    Ok(entity::Entity::find_by_id(key.to_owned())
+        .filter(entity::Column::ExpiresAt.gt(now))
+        .filter(entity::Column::UserId.eq(user_id))
+        .one(db)
+        .await?
+        .map(|s| s.expires_at))
 }
 
 /// Names of the values Portico keeps in a session record. The session store copies

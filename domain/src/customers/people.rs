@@ -6,7 +6,7 @@
 
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
-    QueryFilter, TransactionSession, TransactionTrait,
+    QueryFilter, TransactionTrait,
 };
 
 use crate::{
@@ -157,11 +157,12 @@ pub async fn invite(
                     Some(format!("customer {customer_id} as {}", scope_words(scope))),
                 )
                 .await?;
-            txn.commit().await?;
+            crate::live::access_changed(&txn, stamp.at, person.id).await?;
+            crate::live::commit(txn).await?;
             return Ok(Invited::Added { user_id: person.id });
         }
     }
-    txn.commit().await?;
+    crate::live::commit(txn).await?;
     let sent = invitations::invite(
         db,
         stamp,
@@ -226,7 +227,8 @@ pub async fn change_scope(
             )),
         )
         .await?;
-    txn.commit().await?;
+    crate::live::access_changed(&txn, stamp.at, user_id).await?;
+    crate::live::commit(txn).await?;
     Ok(())
 }
 
@@ -277,7 +279,8 @@ pub async fn remove(
             Some(detail),
         )
         .await?;
-    txn.commit().await?;
+    crate::live::access_changed(&txn, stamp.at, user_id).await?;
+    crate::live::commit(txn).await?;
     Ok(())
 }
 

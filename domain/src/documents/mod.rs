@@ -11,7 +11,7 @@ use std::{path::PathBuf, sync::Arc};
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, TransactionSession, TransactionTrait,
+    QueryOrder, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
@@ -19,6 +19,7 @@ pub use entity::{DocumentKind, Model as Document, Visibility};
 
 use crate::{
     audit::{AuditAction, Stamp},
+    live::LiveKind,
     policy::{self, Action, Actor, Decision, DocumentAccess, JobAccess},
     DomainError,
 };
@@ -271,7 +272,8 @@ where
                 Some(format!("{} ({content_type})", document.file_name)),
             )
             .await?;
-        txn.commit().await?;
+        announce(&txn, stamp, &document, LiveKind::DocumentAdded).await?;
+        crate::live::commit(txn).await?;
         Ok::<_, DomainError>(document)
     }
     .await;
@@ -374,8 +376,37 @@ where
             Some(format!("{visibility:?}").to_lowercase()),
         )
         .await?;
-    txn.commit().await?;
+    // Shown now or until now: the customer's side hears of it either way (a hidden one drops
+    // off their list), with the money rule for quotes and invoices.
+    let shown = Document {
+        visibility: Visibility::Customer,
+        ..document.clone()
+    };
+    announce(&txn, stamp, &shown, LiveKind::DocumentShown).await?;
+    crate::live::commit(txn).await?;
     Ok(document)
+}
+
+/// Tells open pages of a document that arrived or changed visibility; a file of the company's
+/// own (no customer) concerns nobody's page.
+pub(crate) async fn announce(
+    txn: &impl ConnectionTrait,
+    stamp: &Stamp,
+    document: &Document,
+    kind: LiveKind,
+) -> Result<(), DomainError> {
+    let customer_id = match (document.customer_id, document.job_id) {
+        (Some(customer_id), _) => customer_id,
+        (None, Some(job_id)) => crate::jobs::find(txn, job_id).await?.customer_id,
+        (None, None) => return Ok(()),
+    };
+    crate::live::publish(
+        txn,
+        stamp.at,
+        crate::live::News::on_document(document, kind, customer_id),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Files customers' contacts uploaded since `since`, newest first: the office's to-do list

@@ -12,8 +12,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +22,7 @@ use crate::{
     audit::{AuditAction, Stamp},
     documents::{paperwork, Storage},
     jobs::{self, JobStatus, Trigger},
+    live::LiveKind,
     money::{format_euros, price_lines, LineInput, PricedLine, Totals},
     quotes::{self, QuoteStatus},
     DomainError,
@@ -170,7 +170,7 @@ where
         &quoted.lines,
     )
     .await?;
-    txn.commit().await?;
+    crate::live::commit(txn).await?;
     Ok(invoice)
 }
 
@@ -198,7 +198,7 @@ where
         }
     }
     let invoice = insert_draft(&txn, stamp, customer_id, job_id, None, &lines).await?;
-    txn.commit().await?;
+    crate::live::commit(txn).await?;
     Ok(invoice)
 }
 
@@ -271,6 +271,7 @@ where
             Some(number),
         )
         .await?;
+    announce(&txn, stamp, &invoice, LiveKind::InvoiceIssued).await?;
     let pdf_document_id = commit_frozen(txn, paper, stamp, &invoice).await?;
     Ok(Invoice {
         pdf_document_id,
@@ -300,7 +301,24 @@ where
         }
         return Err(e.into());
     }
+    crate::live::committed();
     Ok(frozen.map(|d| d.id))
+}
+
+/// Tells the open pages of the customer's owner and payer contacts and of the office.
+async fn announce(
+    txn: &impl ConnectionTrait,
+    stamp: &Stamp,
+    invoice: &Invoice,
+    kind: LiveKind,
+) -> Result<(), DomainError> {
+    crate::live::publish(
+        txn,
+        stamp.at,
+        crate::live::News::money(kind, invoice.customer_id, invoice.job_id),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Records money received. More than is outstanding is refused; when the invoice is paid in
@@ -410,7 +428,11 @@ where
             )),
         )
         .await?;
-    txn.commit().await?;
+    announce(&txn, stamp, &invoice, LiveKind::PaymentRecorded).await?;
+    if invoice.status == InvoiceStatus::Paid {
+        announce(&txn, stamp, &invoice, LiveKind::InvoicePaid).await?;
+    }
+    crate::live::commit(txn).await?;
     Ok(invoice)
 }
 
@@ -503,6 +525,7 @@ where
             Some(format!("{original_number} credited by {number}")),
         )
         .await?;
+    announce(&txn, stamp, &original, LiveKind::InvoiceCredited).await?;
     let pdf_document_id = commit_frozen(txn, paper, stamp, &note).await?;
     Ok(Invoice {
         pdf_document_id,
@@ -558,9 +581,10 @@ where
                     None,
                 )
                 .await?;
+            announce(&txn, stamp, &invoice, LiveKind::InvoiceOverdue).await?;
             marked += 1;
         }
-        txn.commit().await?;
+        crate::live::commit(txn).await?;
     }
     Ok(marked)
 }

@@ -10,7 +10,7 @@ pub mod lifecycle;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
+    QueryFilter, QueryOrder, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +20,7 @@ pub use lifecycle::Trigger;
 use crate::{
     accounts::{user, StaffRole},
     audit::{AuditAction, Stamp},
+    live::{self, LiveKind, News},
     DomainError,
 };
 
@@ -207,7 +208,8 @@ where
             Some(reference),
         )
         .await?;
-    txn.commit().await?;
+    live::publish(&txn, stamp.at, News::for_office(LiveKind::JobCreated, &job)).await?;
+    live::commit(txn).await?;
     Ok(job)
 }
 
@@ -243,7 +245,8 @@ where
     stamp
         .record(&txn, AuditAction::JobUpdated, format!("job:{job_id}"), None)
         .await?;
-    txn.commit().await?;
+    live::publish(&txn, stamp.at, News::on_job(LiveKind::DetailsChanged, &job)).await?;
+    live::commit(txn).await?;
     Ok(job)
 }
 
@@ -300,6 +303,7 @@ where
             "Choose crew from the staff list.",
         ));
     }
+    let previous_crew = crew_of(&txn, job_id).await?;
     crew_assignment::Entity::delete_many()
         .filter(crew_assignment::Column::JobId.eq(job_id))
         .exec(&txn)
@@ -366,7 +370,22 @@ where
             Some(note),
         )
         .await?;
-    txn.commit().await?;
+    live::publish(
+        &txn,
+        stamp.at,
+        News::on_job(LiveKind::ScheduleChanged, &job),
+    )
+    .await?;
+    // Crew taken off the job no longer hear of it: tell them once, so their day drops it.
+    for user_id in previous_crew.iter().filter(|id| !crew.contains(id)) {
+        live::publish(
+            &txn,
+            stamp.at,
+            News::for_person(LiveKind::ScheduleChanged, *user_id, Some(job_id)),
+        )
+        .await?;
+    }
+    live::commit(txn).await?;
     Ok(job)
 }
 
@@ -391,14 +410,7 @@ where
                 "Say when you expect to arrive.",
             ));
         };
-        if eta < stamp.at - chrono::Duration::minutes(5)
-            || eta > stamp.at + chrono::Duration::hours(12)
-        {
-            return Err(DomainError::invalid(
-                "eta",
-                "The arrival time is within the next 12 hours.",
-            ));
-        }
+        check_eta(stamp, eta)?;
         Some(eta)
     } else {
         None
@@ -406,7 +418,7 @@ where
     let txn = db.begin().await?;
     let job = find(&txn, job_id).await?;
     let job = transition(&txn, stamp, job, to, Trigger::Manual, &note, eta).await?;
-    txn.commit().await?;
+    live::commit(txn).await?;
     Ok(job)
 }
 
@@ -461,12 +473,92 @@ pub async fn transition(
             Some(format!("{} → {}", from.code(), to.code())),
         )
         .await?;
-    Ok(Job {
+    let job = Job {
         status: to,
         eta,
         updated_at: stamp.at,
         ..job
-    })
+    };
+    live::publish(
+        txn,
+        stamp.at,
+        News::on_job(LiveKind::JobStatusChanged, &job),
+    )
+    .await?;
+    Ok(job)
+}
+
+/// A new arrival time from a crew on its way (within the next 12 hours, like the first one);
+/// the timeline shows it.
+pub async fn update_eta<C>(
+    db: &C,
+    stamp: &Stamp,
+    job_id: i32,
+    eta: DateTime<Utc>,
+) -> Result<Job, DomainError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    check_eta(stamp, eta)?;
+    let txn = db.begin().await?;
+    let job = find(&txn, job_id).await?;
+    if job.status != JobStatus::EnRoute {
+        return Err(DomainError::Conflict(format!(
+            "A job that is {} has no arrival time to change; tap \"On our way\" first.",
+            job.status.label()
+        )));
+    }
+    let updated = entity::Entity::update_many()
+        .col_expr(entity::Column::Eta, Expr::value(Some(eta)))
+        .col_expr(entity::Column::UpdatedAt, Expr::value(stamp.at))
+        .filter(entity::Column::Id.eq(job.id))
+        .filter(entity::Column::Status.eq(JobStatus::EnRoute.code()))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(DomainError::Conflict(
+            "Someone else changed this job a moment ago. Reload to see its status.".to_owned(),
+        ));
+    }
+    event::ActiveModel {
+        job_id: Set(job.id),
+        at: Set(stamp.at),
+        actor_user_id: Set(stamp.by),
+        from_status: Set(Some(JobStatus::EnRoute)),
+        to_status: Set(JobStatus::EnRoute),
+        note: Set("New arrival time.".to_owned()),
+        eta: Set(Some(eta)),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    stamp
+        .record(
+            &txn,
+            AuditAction::JobStatusChanged,
+            format!("job:{}", job.id),
+            Some(format!("eta {}", eta.to_rfc3339())),
+        )
+        .await?;
+    let job = Job {
+        eta: Some(eta),
+        updated_at: stamp.at,
+        ..job
+    };
+    live::publish(&txn, stamp.at, News::on_job(LiveKind::EtaUpdated, &job)).await?;
+    live::commit(txn).await?;
+    Ok(job)
+}
+
+fn check_eta(stamp: &Stamp, eta: DateTime<Utc>) -> Result<(), DomainError> {
+    if eta < stamp.at - chrono::Duration::minutes(5) || eta > stamp.at + chrono::Duration::hours(12)
+    {
+        return Err(DomainError::invalid(
+            "eta",
+            "The arrival time is within the next 12 hours.",
+        ));
+    }
+    Ok(())
 }
 
 fn default_note(to: JobStatus) -> String {

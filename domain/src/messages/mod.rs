@@ -7,7 +7,7 @@ pub mod read;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     sea_query::OnConflict, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
-    EntityTrait, QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -56,7 +56,7 @@ where
         ));
     }
     let txn = db.begin().await?;
-    crate::jobs::find(&txn, job_id).await?;
+    let job = crate::jobs::find(&txn, job_id).await?;
     let message = entity::ActiveModel {
         job_id: Set(job_id),
         author_user_id: Set(author_user_id),
@@ -75,7 +75,13 @@ where
             Some(format!("message:{}", message.id)),
         )
         .await?;
-    txn.commit().await?;
+    crate::live::publish(
+        &txn,
+        stamp.at,
+        crate::live::News::on_job(crate::live::LiveKind::MessagePosted, &job),
+    )
+    .await?;
+    crate::live::commit(txn).await?;
     Ok(message)
 }
 
@@ -111,21 +117,43 @@ pub async fn mark_read(
 /// Marks the thread read up to `up_to`, the newest message the reader's page showed; never
 /// past the job's own messages, so a mark cannot hide messages that come later. Called by a
 /// POST from the page once it is shown: reading (a GET) changes nothing.
-pub async fn mark_thread_read(
-    db: &impl ConnectionTrait,
+///
+/// The reader's other open pages hear of it (their unread counts drop).
+pub async fn mark_thread_read<C>(
+    db: &C,
     job_id: i32,
     reader: i32,
     up_to: i32,
-) -> Result<(), DomainError> {
+    now: DateTime<Utc>,
+) -> Result<(), DomainError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let txn = db.begin().await?;
     let shown = entity::Entity::find()
         .filter(entity::Column::JobId.eq(job_id))
         .filter(entity::Column::Id.lte(up_to))
         .order_by_desc(entity::Column::Id)
-        .one(db)
+        .one(&txn)
         .await?;
-    if let Some(message) = shown {
-        mark_read(db, job_id, reader, message.id).await?;
+    let before = read::Entity::find_by_id((job_id, reader))
+        .one(&txn)
+        .await?
+        .map_or(0, |r| r.last_read_message_id);
+    if let Some(message) = shown.filter(|m| m.id > before) {
+        mark_read(&txn, job_id, reader, message.id).await?;
+        crate::live::publish(
+            &txn,
+            now,
+            crate::live::News::for_person(
+                crate::live::LiveKind::MessagesRead,
+                reader,
+                Some(job_id),
+            ),
+        )
+        .await?;
     }
+    crate::live::commit(txn).await?;
     Ok(())
 }
 

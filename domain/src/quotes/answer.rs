@@ -75,6 +75,7 @@ where
         paperwork::undo(storage, &receipt).await;
         return Err(e.into());
     }
+    crate::live::committed();
     Ok(Quote {
         receipt_document_id: Some(receipt.id),
         ..accepted

@@ -18,6 +18,7 @@ pub use entity::{Model as Quote, QuoteStatus};
 use crate::{
     audit::{AuditAction, Stamp},
     jobs::{self, JobStatus, Trigger},
+    live::{self, LiveKind, News},
     money::{price_lines, LineInput, PricedLine, Totals},
     DomainError,
 };
@@ -159,7 +160,7 @@ where
             Some(format!("job:{job_id} version {}", quote.version)),
         )
         .await?;
-    txn.commit().await?;
+    crate::live::commit(txn).await?;
     Ok(QuoteWithLines {
         quote,
         lines,
@@ -204,7 +205,7 @@ where
     active.sent_at = Set(Some(stamp.at));
     let quote = active.update(&txn).await?;
     let job = jobs::find(&txn, quote.job_id).await?;
-    jobs::transition(
+    let job = jobs::transition(
         &txn,
         stamp,
         job,
@@ -212,6 +213,12 @@ where
         Trigger::Consequence,
         &format!("Quote version {} sent.", quote.version),
         None,
+    )
+    .await?;
+    live::publish(
+        &txn,
+        stamp.at,
+        News::money_on_job(LiveKind::QuoteSent, &job),
     )
     .await?;
     crate::requests::answer_quote_changes(&txn, stamp, quote.job_id, quote.version).await?;
@@ -235,6 +242,7 @@ where
         }
         return Err(e.into());
     }
+    crate::live::committed();
     Ok(Quote {
         pdf_document_id: frozen.map(|d| d.id),
         ..quote
@@ -389,7 +397,7 @@ where
             format!("Quote version {} declined.", quote.version),
         ),
     };
-    jobs::transition(
+    let job = jobs::transition(
         &txn,
         stamp,
         job,
@@ -399,6 +407,12 @@ where
         None,
     )
     .await?;
+    let kind = if to == QuoteStatus::Accepted {
+        LiveKind::QuoteAccepted
+    } else {
+        LiveKind::QuoteDeclined
+    };
+    live::publish(&txn, stamp.at, News::money_on_job(kind, &job)).await?;
     stamp
         .record(
             &txn,
@@ -408,7 +422,7 @@ where
         )
         .await?;
     let quote = find(&txn, quote_id).await?;
-    txn.commit().await?;
+    crate::live::commit(txn).await?;
     Ok(quote)
 }
 
@@ -457,7 +471,7 @@ where
                 .await?;
             expired += 1;
         }
-        txn.commit().await?;
+        crate::live::commit(txn).await?;
     }
     Ok(expired)
 }

@@ -9,7 +9,7 @@ pub mod entity;
 use chrono::NaiveDate;
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
+    QueryFilter, QueryOrder, TransactionTrait,
 };
 
 pub use entity::{Model as CustomerRequest, RequestKind, RequestStatus};
@@ -17,6 +17,7 @@ pub use entity::{Model as CustomerRequest, RequestKind, RequestStatus};
 use crate::{
     audit::{AuditAction, Stamp},
     jobs::{self, event, Job, JobStatus},
+    live::{self, LiveKind, News},
     policy::{self, Action, Actor, Decision},
     quotes, DomainError,
 };
@@ -194,7 +195,13 @@ where
             Some(format!("reschedule job:{job_id}")),
         )
         .await?;
-    txn.commit().await?;
+    live::publish(
+        &txn,
+        stamp.at,
+        News::on_job(LiveKind::RescheduleAsked, &job),
+    )
+    .await?;
+    live::commit(txn).await?;
     Ok(request)
 }
 
@@ -268,7 +275,13 @@ where
             Some(format!("quote change quote:{quote_id}")),
         )
         .await?;
-    txn.commit().await?;
+    live::publish(
+        &txn,
+        stamp.at,
+        News::money_on_job(LiveKind::QuoteChangeAsked, &job),
+    )
+    .await?;
+    live::commit(txn).await?;
     Ok(request)
 }
 
@@ -318,7 +331,14 @@ async fn close(
                 .to_owned(),
             ),
         )
-        .await
+        .await?;
+    let job = jobs::find(txn, request.job_id).await?;
+    let news = match request.kind {
+        RequestKind::Reschedule => News::on_job(LiveKind::RequestAnswered, &job),
+        RequestKind::QuoteChange => News::money_on_job(LiveKind::RequestAnswered, &job),
+    };
+    live::publish(txn, stamp.at, news).await?;
+    Ok(())
 }
 
 /// The office takes one of the preferred dates: the job is rescheduled to it (same window and
@@ -371,7 +391,7 @@ where
         },
     )
     .await?;
-    txn.commit().await?;
+    live::commit(txn).await?;
     find(db, request_id).await
 }
 
@@ -415,7 +435,7 @@ where
         format!("The request {what} was declined: {note}"),
     )
     .await?;
-    txn.commit().await?;
+    live::commit(txn).await?;
     find(db, request_id).await
 }
 

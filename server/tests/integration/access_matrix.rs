@@ -674,6 +674,10 @@ const PAGES: &[(&str, [u16; 8])] = &[
     ("/no-such-page", [404, 404, 404, 404, 404, 404, 404, 404]),
 ];
 
+/// Long-lived streams (GET): only the status of the response's head is compared, as its body
+/// never ends. Everyone signed in gets their own news (who hears of what is `live.rs`).
+const STREAMS: &[(&str, [u16; 8])] = &[("/live", [401, 200, 200, 200, 200, 200, 200, 200])];
+
 /// Upload routes (multipart POSTs from our own page), with a form that holds no file: the
 /// policy answers first (401, 403, 404), then the route says what is missing (422); the
 /// receipt check hashes the empty file and sends the browser to its result (303).
@@ -830,6 +834,25 @@ async fn every_server_function_and_page_against_the_expected_table() {
             {
                 let got = browser.get(&path).await.status.as_u16();
                 if got != want {
+                    wrong.push(format!("GET {path} as {who}: expected {want}, got {got}"));
+                }
+            }
+        }
+        for (path, expected) in STREAMS {
+            for (((who, _), browser), want) in PEOPLE.iter().zip(browsers.iter_mut()).zip(expected)
+            {
+                let mut request = support::get(path);
+                if let Some(cookie) = &browser.cookie {
+                    request
+                        .headers_mut()
+                        .insert("cookie", cookie.parse().expect("cookie"));
+                }
+                let got = tower::ServiceExt::oneshot(app.clone(), request)
+                    .await
+                    .expect("router answers")
+                    .status()
+                    .as_u16();
+                if got != *want {
                     wrong.push(format!("GET {path} as {who}: expected {want}, got {got}"));
                 }
             }

@@ -866,11 +866,11 @@ async fn message_threads_keep_a_read_mark_per_person() {
             "{label}: reading changes nothing"
         );
         // Marked read up to what was shown: the first message only, then past the newest.
-        messages::mark_thread_read(db, job.id, f.office_id, thread[0].id)
+        messages::mark_thread_read(db, job.id, f.office_id, thread[0].id, chrono::Utc::now())
             .await
             .expect("mark");
         assert_eq!(unread(f.office_id).await, vec![(job.id, 1)], "{label}");
-        messages::mark_thread_read(db, job.id, f.office_id, i32::MAX)
+        messages::mark_thread_read(db, job.id, f.office_id, i32::MAX, chrono::Utc::now())
             .await
             .expect("mark");
         assert!(unread(f.office_id).await.is_empty());

@@ -16,6 +16,7 @@ mod business;
 mod foundation;
 mod installation;
 mod invitations;
+mod live;
 mod passkeys;
 mod portal;
 mod startup;
