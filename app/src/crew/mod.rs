@@ -27,6 +27,8 @@ pub struct CrewJob {
     pub eta: Option<String>,
     pub crew: Vec<String>,
     pub next_steps: Vec<StatusStep>,
+    /// On its way: a new arrival time may be given.
+    pub may_update_eta: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +83,7 @@ pub async fn crew_today() -> Result<CrewDay, PorticoError> {
             eta: s.job.eta.map(|eta| here.time(eta)),
             crew: s.crew.into_iter().map(|(_, name)| name).collect(),
             next_steps: crate::jobs::steps_for(&actor, s.job.status),
+            may_update_eta: crate::jobs::may_update_eta(&actor, s.job.status),
         })
         .collect();
     Ok(CrewDay {
@@ -95,7 +98,8 @@ pub fn CrewPage() -> impl IntoView {
     provide_context(changed);
     // Any news the server lets through concerns one of this person's jobs (or takes one away).
     let news = crate::live::use_live().changes(|n| !n.kind.is_about_messages());
-    let day = Resource::new(move || (changed.0.get(), news.get()), |_| crew_today());
+    let steady = crate::live::Steady::new(move || (changed.0.get(), news.get()));
+    let day = Resource::new(move || steady.key(), move |_| steady.fetch(crew_today()));
     view! {
         <Title text="Today" />
         <section class="crew" aria-labelledby="crew-title">
@@ -143,7 +147,7 @@ fn CrewJobCard(job: CrewJob) -> impl IntoView {
             </dl>
             {(!job.notes.is_empty()).then(|| view! { <p>{job.notes.clone()}</p> })}
             <p class="muted">"Crew: " {job.crew.join(", ")}</p>
-            <crate::jobs::page::StatusButtons job_id=job.id steps=job.next_steps.clone() />
+            <crate::jobs::page::StatusButtons job_id=job.id steps=job.next_steps.clone() may_update_eta=job.may_update_eta />
         </li>
     }
     .into_any()

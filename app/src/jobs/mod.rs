@@ -63,6 +63,8 @@ pub struct StaffJobView {
     pub crew: Vec<Person>,
     pub crew_options: Vec<Person>,
     pub next_steps: Vec<StatusStep>,
+    /// On its way: a new arrival time may be given.
+    pub may_update_eta: bool,
     pub timeline: Vec<TimelineItem>,
     pub quotes: Vec<QuoteView>,
     pub invoices: Vec<InvoiceView>,
@@ -132,6 +134,17 @@ fn step(to: portico_domain::jobs::JobStatus) -> StatusStep {
         needs_eta: to == JobStatus::EnRoute,
         destructive: to == JobStatus::Cancelled,
     }
+}
+
+/// Whether `actor` may give a new arrival time (staff on a job on its way; who may touch the
+/// job at all the page's access check decided).
+#[cfg(feature = "ssr")]
+pub(crate) fn may_update_eta(
+    actor: &portico_domain::policy::Actor,
+    status: portico_domain::jobs::JobStatus,
+) -> bool {
+    matches!(actor, portico_domain::policy::Actor::Staff { .. })
+        && status == portico_domain::jobs::JobStatus::EnRoute
 }
 
 /// The buttons `actor` gets on a job in `status`.
@@ -267,6 +280,7 @@ pub async fn staff_job(job_id: i32) -> Result<StaffJobView, PorticoError> {
             .collect(),
         crew_options,
         next_steps: steps_for(&actor, job.status),
+        may_update_eta: may_update_eta(&actor, job.status),
         timeline,
         quotes,
         invoices,
@@ -352,6 +366,27 @@ pub(crate) fn moving_day_notice(
         job_id: after.id,
         changed,
     })
+}
+
+/// A new arrival time from a crew on its way (local `HH:MM`, within the next 12 hours): the
+/// customer's page shows it at once.
+#[server(name = UpdateEta, prefix = "/api", endpoint = "jobs/update_eta")]
+pub async fn update_eta(job_id: i32, eta: String) -> Result<(), PorticoError> {
+    use portico_domain::jobs;
+
+    use crate::{server, staff::local::Local};
+
+    let (actor, _, _) = access::job_for(job_id, access::On::Status).await?;
+    if eta.trim().is_empty() {
+        return Err(PorticoError::Invalid {
+            field: "eta".into(),
+            message: "Say when you expect to arrive.".into(),
+        });
+    }
+    let db = server::db()?;
+    let eta = Local::load(&db).await?.next_at(&eta, "eta")?;
+    jobs::update_eta(&db, &server::stamp(&actor)?, job_id, eta).await?;
+    Ok(())
 }
 
 /// A status button: "on our way" (with the ETA as local `HH:MM`), "started", "done", or

@@ -36,10 +36,14 @@ pub fn StaffJobPage() -> impl IntoView {
     // Live news about this job fetches again what it changed: the job, or its thread.
     let live = crate::live::use_live();
     let news = live.changes(crate::live::about_job(job_id));
-    let messages = live.changes(move |n| n.job_id == Some(job_id()) && n.kind.is_about_messages());
+    // New messages only: their own read mark would take the "new" marks off as they are read.
+    let messages = live.changes(move |n| {
+        n.job_id == Some(job_id()) && n.kind == crate::live::NewsKind::MessagePosted
+    });
+    let steady = crate::live::Steady::new(move || (job_id(), changed.0.get(), news.get()));
     let job = Resource::new(
-        move || (job_id(), changed.0.get(), news.get()),
-        |(id, _, _)| super::staff_job(id),
+        move || steady.key(),
+        move |(id, _, _)| steady.fetch(super::staff_job(id)),
     );
     // Loaded beside the job, not after it (and once, not again for a render the server throws
     // away): the sections read them inside their own `Suspense`.
@@ -99,7 +103,7 @@ fn JobView(job: StaffJobView, documents: DocumentList, thread: Thread) -> impl I
             </header>
             <div class="job-page__grid">
                 <div class="job-page__main">
-                    <StatusButtons job_id=job.id steps=job.next_steps.clone() />
+                    <StatusButtons job_id=job.id steps=job.next_steps.clone() may_update_eta=job.may_update_eta />
                     {job.can_manage.then(|| view! {
                         <RequestsSection requests=job.requests.clone() changed=changed />
                     })}
@@ -123,15 +127,38 @@ fn JobView(job: StaffJobView, documents: DocumentList, thread: Thread) -> impl I
 /// The buttons for the next legal steps only; "on our way" asks for the ETA, cancelling asks
 /// for confirmation.
 #[component]
-pub fn StatusButtons(job_id: i32, steps: Vec<StatusStep>) -> impl IntoView {
+pub fn StatusButtons(
+    job_id: i32,
+    steps: Vec<StatusStep>,
+    /// On its way: offer a new arrival time (a flag the server computed).
+    #[prop(default = false)]
+    may_update_eta: bool,
+) -> impl IntoView {
     let action = ServerAction::<ChangeJobStatus>::new();
     refresh_after(action);
     let error = action_error(action);
+    let new_eta = ServerAction::<super::UpdateEta>::new();
+    refresh_after(new_eta);
+    let eta_error = action_error(new_eta);
     if steps.is_empty() {
         return ().into_any();
     }
     view! {
         <section class="card status-buttons" aria-label="Next step">
+            {may_update_eta.then(|| view! {
+                <ActionForm action=new_eta attr:class="form form--inline">
+                    <input type="hidden" name="job_id" value=job_id />
+                    <div class="field">
+                        <label for=format!("new-eta-{job_id}")>"New arrival time"</label>
+                        <input id=format!("new-eta-{job_id}") name="eta" type="time" required />
+                        <FieldError error=eta_error field="eta" />
+                    </div>
+                    <button type="submit" class="button button--secondary" disabled=move || new_eta.pending().get()>
+                        {move || if new_eta.pending().get() { "Updating…" } else { "Update arrival time" }}
+                    </button>
+                    <FormError error=eta_error />
+                </ActionForm>
+            })}
             {steps.into_iter().map(|step| {
                 if step.needs_eta {
                     view! {

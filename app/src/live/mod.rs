@@ -114,6 +114,60 @@ pub fn about_job(job_id: impl Fn() -> i32 + Send + Sync + 'static) -> impl Fn(&N
     move |news: &News| news.job_id == Some(job_id()) && !news.kind.is_about_messages()
 }
 
+/// A resource key that follows `wanted`, but never changes while the resource's last fetch is
+/// still under way (`busy`, which [`Steady::fetch`] keeps): a change meanwhile is applied once
+/// that fetch has ended and its page is drawn. Live news often comes right beside the page's own
+/// refresh after a change (or two events for one change); two overlapping refetches would make
+/// Leptos finish drawing a page it had already thrown away, with actions that no longer exist.
+#[derive(Clone, Copy)]
+pub struct Steady<T: Send + Sync + 'static> {
+    key: RwSignal<T>,
+    busy: RwSignal<bool>,
+}
+
+impl<T: Clone + PartialEq + Send + Sync + 'static> Steady<T> {
+    pub fn new(wanted: impl Fn() -> T + Send + Sync + 'static) -> Self {
+        let key = RwSignal::new(untrack(&wanted));
+        let busy = RwSignal::new(false);
+        // Effects run in the browser only; the server renders with the first key.
+        Effect::new(move |_| {
+            let now = wanted();
+            if !busy.get() && key.with_untracked(|k| *k != now) {
+                key.set(now);
+            }
+        });
+        Self { key, busy }
+    }
+
+    /// The key, for the resource.
+    pub fn key(self) -> T {
+        self.key.get()
+    }
+
+    /// Runs a fetch, marking the resource busy until it has ended and the page had a moment
+    /// to draw its answer.
+    pub fn fetch<O>(
+        self,
+        fetch: impl std::future::Future<Output = O>,
+    ) -> impl std::future::Future<Output = O> {
+        let busy = self.busy;
+        // Set when the fetch runs, not when it is made: a hydrating page makes the future for a
+        // value it already has and never runs it.
+        async move {
+            busy.set(true);
+            let out = fetch.await;
+            #[cfg(feature = "browser")]
+            set_timeout(
+                move || busy.set(false),
+                std::time::Duration::from_millis(60),
+            );
+            #[cfg(not(feature = "browser"))]
+            busy.set(false);
+            out
+        }
+    }
+}
+
 /// Creates the tab's live news and, once the page is hydrated and someone is signed in,
 /// opens the stream; `after` is the newest event id the server knew when it rendered.
 pub fn provide_live(signed_in: Signal<Option<i64>>) -> Live {
@@ -191,6 +245,17 @@ mod browser {
 
     type Shared = Rc<RefCell<State>>;
 
+    /// `data-live` on the document: "open" or "lost" (for tests and styles; the notice is what
+    /// people read).
+    fn mark(state: &str) {
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = root.set_attribute("data-live", state);
+        }
+    }
+
     pub(super) fn run(live: Live, signed_in: Signal<Option<i64>>) {
         let state: StoredValue<Shared, LocalStorage> =
             StoredValue::new_local(Rc::new(RefCell::new(State::default())));
@@ -225,6 +290,7 @@ mod browser {
         let on_open = {
             let shared = Rc::clone(shared);
             Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+                mark("open");
                 shared.borrow_mut().attempts = 0;
                 if live.connection.get_untracked() == Connection::Lost {
                     live.connection.set(Connection::Back);
@@ -276,6 +342,7 @@ mod browser {
                 let mut state = shared.borrow_mut();
                 state.stopped = true;
                 state.source = None;
+                mark("stopped");
                 live.connection.set(stopped_as);
             });
             let _ = source.add_event_listener_with_callback(name, stop.as_ref().unchecked_ref());
@@ -288,6 +355,7 @@ mod browser {
                 if shared.borrow().stopped {
                     return;
                 }
+                mark("lost");
                 live.connection.set(Connection::Lost);
                 let closed = shared
                     .borrow()

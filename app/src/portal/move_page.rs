@@ -38,10 +38,14 @@ pub fn MovePage() -> impl IntoView {
     // Live news about this move fetches again what it changed: the move, or its thread.
     let live = crate::live::use_live();
     let news = live.changes(crate::live::about_job(job_id));
-    let messages = live.changes(move |n| n.job_id == Some(job_id()) && n.kind.is_about_messages());
+    // New messages only: their own read mark would take the "new" marks off as they are read.
+    let messages = live.changes(move |n| {
+        n.job_id == Some(job_id()) && n.kind == crate::live::NewsKind::MessagePosted
+    });
+    let steady = crate::live::Steady::new(move || (job_id(), changed.get(), news.get()));
     let the_move = Resource::new(
-        move || (job_id(), changed.get(), news.get()),
-        |(id, _, _)| super::customer_move(id),
+        move || steady.key(),
+        move |(id, _, _)| steady.fetch(super::customer_move(id)),
     );
     let thread = Thread::new(job_id, move || changed.get() + messages.get() as usize);
     view! {

@@ -321,11 +321,14 @@ pub async fn replay(
     limit: usize,
 ) -> Result<Replay, DomainError> {
     let newest = newest(db).await?;
-    if last_seen >= newest {
+    if last_seen == newest {
         return Ok(Replay::Missed(Vec::new()));
     }
-    // The row right after `last_seen` is gone when it was pruned; a kept newest row with a
-    // lower id than the browser's last means a different database: refetch.
+    // An id from the future: another database (a restored backup). Start again.
+    if last_seen > newest {
+        return Ok(Replay::TooOld);
+    }
+    // The row right after `last_seen` is gone when it was pruned: refetch.
     let oldest_kept = entity::Entity::find()
         .order_by_asc(entity::Column::Id)
         .one(db)

@@ -30,7 +30,12 @@ pub(super) async fn listen(
             connected = connect(&pool) => connected,
         };
         let mut listener = match connected {
-            Ok(listener) => listener,
+            Ok((listener, pid)) => {
+                if let Some(inner) = hub.upgrade() {
+                    inner.stats.listener_pid.store(pid, Ordering::Relaxed);
+                }
+                listener
+            }
             Err(sea_orm::sqlx::Error::PoolClosed) => return,
             Err(e) => {
                 tracing::warn!(error = %e, "live: PostgreSQL listener could not connect");
@@ -43,16 +48,14 @@ pub(super) async fn listen(
             }
         };
         pause = Duration::from_millis(100);
-        if let Some(inner) = hub.upgrade() {
-            inner
-                .stats
-                .listener_connects
-                .fetch_add(1, Ordering::Relaxed);
-            let pid = backend_pid(&mut listener).await.unwrap_or(0);
-            inner.stats.listener_pid.store(pid, Ordering::Relaxed);
-        } else {
+        let Some(inner) = hub.upgrade() else {
             return;
-        }
+        };
+        inner
+            .stats
+            .listener_connects
+            .fetch_add(1, Ordering::Relaxed);
+        drop(inner);
         // Whatever was committed while nobody here listened is in the table.
         wake.notify_one();
         loop {
@@ -81,10 +84,13 @@ pub(super) async fn listen(
     }
 }
 
-async fn connect(pool: &PgPool) -> Result<PgListener, sea_orm::sqlx::Error> {
+/// A listener on [`CHANNEL`], with the server process id of its connection (asked before the
+/// `LISTEN`, so that the connection's last statement in `pg_stat_activity` is the `LISTEN`).
+async fn connect(pool: &PgPool) -> Result<(PgListener, u64), sea_orm::sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
+    let pid = backend_pid(&mut listener).await?;
     listener.listen(CHANNEL).await?;
-    Ok(listener)
+    Ok((listener, pid))
 }
 
 async fn backend_pid(listener: &mut PgListener) -> Result<u64, sea_orm::sqlx::Error> {

@@ -342,6 +342,12 @@ fn server_functions() -> Vec<(&'static str, Body, [u16; 8])> {
             form_of(&[("job_id", "1"), ("status", "completed")]),
             [401, 403, 403, 404, 409, 404, 409, 409],
         ),
+        // Job 1 is scheduled, not on its way: the crew and the office are told so.
+        (
+            "/api/jobs/update_eta",
+            form_of(&[("job_id", "1"), ("eta", "12:00")]),
+            [401, 403, 403, 404, 409, 404, 409, 409],
+        ),
         (
             "/api/quotes/save_quote",
             Body::Json(json!({ "job_id": 1, "valid_until": "not a date", "lines": [] })),

@@ -303,6 +303,34 @@ async fn each_change_reaches_exactly_the_people_allowed_to_see_it() {
             "crew not on the job hear nothing"
         );
 
+        // A new arrival time from the van: the same people hear of it.
+        let later = (now + chrono::Duration::minutes(90))
+            .with_timezone(&chrono_tz::Europe::Amsterdam)
+            .format("%H:%M")
+            .to_string();
+        let reply = cees
+            .call(
+                "/api/jobs/update_eta",
+                &form(&[("job_id", "1"), ("eta", &later)]),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        for stream in [&mut s_sanne, &mut s_joost, &mut s_cees, &mut s_olga] {
+            assert_eq!(
+                stream.next(SOON).await.map(|e| e.kind()).as_deref(),
+                Some("eta_updated")
+            );
+        }
+        assert_eq!(s_pieter.next(QUIET).await, None);
+        assert_eq!(s_ruud.next(QUIET).await, None);
+        let eta = jobs::find(db, 1).await.unwrap().eta.expect("an ETA");
+        assert_eq!(
+            eta.with_timezone(&chrono_tz::Europe::Amsterdam)
+                .format("%H:%M")
+                .to_string(),
+            later
+        );
+
         // An invoice for the De Boers: owner and office, not the viewer, not the crew.
         let office_id = user_id(db, "olga@vandijk.example").await;
         let customer_id = jobs::find(db, 1).await.unwrap().customer_id;
@@ -602,6 +630,23 @@ async fn the_stream_needs_a_session_and_closes_when_it_ends() {
         )
         .await
         .expect("disabled");
+        assert_eq!(
+            stream.next(SOON).await.and_then(|e| e.event).as_deref(),
+            Some("signed_out")
+        );
+        assert!(stream.closed(SOON).await);
+
+        // So does a new role: the old session never carries it.
+        let ruud = Browser::signed_in_demo(&d.app, "ruud@vandijk.example", now).await;
+        let mut stream = open(&d.app, &ruud, None).await;
+        portico_domain::accounts::admin::change_role(
+            db,
+            &stamp(now, admin_id),
+            user_id(db, "ruud@vandijk.example").await,
+            StaffRole::Office,
+        )
+        .await
+        .expect("role changed");
         assert_eq!(
             stream.next(SOON).await.and_then(|e| e.event).as_deref(),
             Some("signed_out")
@@ -918,4 +963,160 @@ async fn event_ids_keep_growing_after_old_news_is_pruned() {
         assert!(third > second, "{}: {third} after {second}", test_db.label);
         test_db.finish().await;
     }
+}
+
+/// `portico serve` on `url` at `port`, in `dir`.
+fn serve_process(dir: &std::path::Path, url: &str, port: u16) -> std::process::Child {
+    use std::process::{Command, Stdio};
+    let child = Command::new(env!("CARGO_BIN_EXE_portico"))
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("PORTICO_LOG", "warn")
+        .env("PORTICO_DEMO", "true")
+        .env("DATABASE_URL", url)
+        .env("PORTICO_ADDR", format!("127.0.0.1:{port}"))
+        .env("PORTICO_PUBLIC_URL", "http://localhost:3000")
+        .env("PORTICO_SECRET_KEY", support::TEST_SECRET_KEY)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("portico starts");
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "portico listens on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap()
+}
+
+/// Reads a raw `/live` response until `needle` has arrived (true) or `wait` passed (false).
+fn heard(tcp: &mut std::net::TcpStream, seen: &mut String, needle: &str, wait: Duration) -> bool {
+    use std::io::Read;
+    let deadline = std::time::Instant::now() + wait;
+    let mut buffer = [0u8; 4096];
+    while std::time::Instant::now() < deadline {
+        if let Some(at) = seen.find(needle) {
+            seen.drain(..at + needle.len());
+            return true;
+        }
+        match tcp.read(&mut buffer) {
+            Ok(0) => return false,
+            Ok(n) => seen.push_str(&String::from_utf8_lossy(&buffer[..n])),
+            Err(_) => {}
+        }
+    }
+    false
+}
+
+#[test]
+fn two_server_processes_on_one_postgresql_database() {
+    use std::io::{Read, Write};
+    let Some(admin) = support::postgres_admin_url() else {
+        return;
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let test_db = runtime.block_on(support::fresh_postgres(&admin));
+    let dir = tempfile::tempdir().unwrap();
+    let (port_a, port_b) = (free_port(), free_port());
+    let mut a = serve_process(dir.path(), &test_db.url, port_a);
+    let mut b = serve_process(dir.path(), &test_db.url, port_b);
+    let sanne = tower_sessions::session::Id::default().to_string();
+    let cees = tower_sessions::session::Id::default().to_string();
+    runtime.block_on(async {
+        // Both seeded by now (the second start found the demo there).
+        insert_session(
+            &test_db.db,
+            &sanne,
+            user_id(&test_db.db, "sanne@deboer.example").await,
+        )
+        .await;
+        insert_session(
+            &test_db.db,
+            &cees,
+            user_id(&test_db.db, "cees@vandijk.example").await,
+        )
+        .await;
+    });
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port_b)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /live HTTP/1.1\r\nHost: localhost:3000\r\nAccept: text/event-stream\r\nCookie: {SESSION_COOKIE}={sanne}\r\n\r\n"
+    )
+    .unwrap();
+    let mut seen = String::new();
+    assert!(
+        heard(&mut stream, &mut seen, "retry:", Duration::from_secs(5)),
+        "{seen}"
+    );
+
+    let change = |status: &str, extra: &str| {
+        let body = format!("job_id=1&status={status}{extra}");
+        let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port_a)).unwrap();
+        write!(
+            tcp,
+            "POST /api/jobs/change_status HTTP/1.1\r\nHost: localhost:3000\r\nOrigin: http://localhost:3000\r\nContent-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\nCookie: {SESSION_COOKIE}={cees}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut reply = String::new();
+        let _ = tcp.read_to_string(&mut reply);
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    };
+    let eta = (Utc::now() + chrono::Duration::hours(1))
+        .with_timezone(&chrono_tz::Europe::Amsterdam)
+        .format("%H:%M")
+        .to_string();
+    change("en_route", &format!("&eta={eta}"));
+    assert!(
+        heard(
+            &mut stream,
+            &mut seen,
+            "\"job_status_changed\"",
+            Duration::from_secs(3)
+        ),
+        "B's stream hears of a change made through A: {seen}"
+    );
+
+    // Every listener connection is cut (A's and B's): the change made through A meanwhile
+    // reaches B's stream from the table once B listens again.
+    runtime.block_on(async {
+        use sea_orm::ConnectionTrait;
+        test_db
+            .db
+            .execute_unprepared(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()",
+            )
+            .await
+            .expect("listeners cut");
+    });
+    change("in_progress", "");
+    assert!(
+        heard(
+            &mut stream,
+            &mut seen,
+            "\"job_status_changed\"",
+            Duration::from_secs(8)
+        ),
+        "caught up after the outage: {seen}"
+    );
+    for child in [&mut a, &mut b] {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    runtime.block_on(test_db.finish());
 }
