@@ -499,15 +499,16 @@ pub async fn update_eta<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    check_eta(stamp, eta)?;
     let txn = db.begin().await?;
     let job = find(&txn, job_id).await?;
+    // The state first: a job that is not on its way has no arrival time, whatever the time given.
     if job.status != JobStatus::EnRoute {
         return Err(DomainError::Conflict(format!(
             "A job that is {} has no arrival time to change; tap \"On our way\" first.",
             job.status.label()
         )));
     }
+    check_eta(stamp, eta)?;
     let updated = entity::Entity::update_many()
         .col_expr(entity::Column::Eta, Expr::value(Some(eta)))
         .col_expr(entity::Column::UpdatedAt, Expr::value(stamp.at))
