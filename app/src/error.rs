@@ -49,6 +49,11 @@ pub enum PorticoError {
     Invalid { field: String, message: String },
     #[error("We could not reach the server. Check your connection and try again.")]
     Unreachable,
+    /// The payment provider did not answer (502): nothing was decided or charged.
+    #[error(
+        "The payment provider did not answer. Nothing was charged; please try again in a minute."
+    )]
+    ProviderUnavailable,
     #[error("The request was not understood.")]
     BadRequest,
     #[error("Something went wrong on our side. Please try again in a moment.")]
@@ -70,7 +75,7 @@ impl PorticoError {
             Self::Conflict(_) | Self::Taken { .. } => 409,
             Self::Invalid { .. } => 422,
             Self::BadRequest => 400,
-            Self::Unreachable => 502,
+            Self::Unreachable | Self::ProviderUnavailable => 502,
             Self::Internal => 500,
         }
     }
@@ -117,6 +122,10 @@ impl From<portico_domain::DomainError> for PorticoError {
             },
             portico_domain::DomainError::Busy { retry_after_secs } => {
                 Self::Busy { retry_after_secs }
+            }
+            portico_domain::DomainError::ProviderUnavailable(why) => {
+                tracing::warn!(%why, "payment provider unavailable");
+                Self::ProviderUnavailable
             }
             portico_domain::DomainError::Denied(decision) => match decision {
                 portico_domain::policy::Decision::Unauthenticated => Self::Unauthenticated,

@@ -21,6 +21,7 @@ pub mod live;
 pub mod mail;
 pub mod messages;
 pub mod pages;
+pub mod payments;
 pub mod portal;
 pub mod quotes;
 pub mod requests;
@@ -93,6 +94,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("moves"), ParamSegment("id"))
                         view=portal::move_page::MovePage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("payments"), ParamSegment("attempt"))
+                        view=payments::page::PaymentReturnPage
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -136,6 +136,53 @@ impl Shown for InvoiceState {
     }
 }
 
+/// An online payment of an invoice, as the provider reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentState {
+    /// Portico is asking the provider for a checkout.
+    Starting,
+    /// Waiting for the customer at the provider.
+    Open,
+    /// The bank is confirming.
+    Processing,
+    Paid,
+    Cancelled,
+    Expired,
+    Failed,
+}
+
+impl PaymentState {
+    /// Still on its way: the return page keeps asking.
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Starting | Self::Open | Self::Processing)
+    }
+}
+
+impl Shown for PaymentState {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Starting => "starting",
+            Self::Open => "waiting for payment",
+            Self::Processing => "processing",
+            Self::Paid => "paid",
+            Self::Cancelled => "cancelled",
+            Self::Expired => "expired",
+            Self::Failed => "failed",
+        }
+    }
+
+    fn badge(self) -> &'static str {
+        match self {
+            Self::Starting | Self::Open => "payment-open",
+            Self::Processing => "payment-processing",
+            Self::Paid => "paid",
+            Self::Cancelled | Self::Expired => "cancelled",
+            Self::Failed => "payment-failed",
+        }
+    }
+}
+
 /// An invitation link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -293,6 +340,21 @@ mod from_domain {
                 QuoteStatus::Declined => Self::Declined,
                 QuoteStatus::Expired => Self::Expired,
                 QuoteStatus::Superseded => Self::Superseded,
+            }
+        }
+    }
+
+    impl From<portico_domain::payments::AttemptStatus> for PaymentState {
+        fn from(status: portico_domain::payments::AttemptStatus) -> Self {
+            use portico_domain::payments::AttemptStatus as S;
+            match status {
+                S::Creating => Self::Starting,
+                S::Open => Self::Open,
+                S::Pending | S::Authorized => Self::Processing,
+                S::Paid => Self::Paid,
+                S::Canceled => Self::Cancelled,
+                S::Expired => Self::Expired,
+                S::Failed => Self::Failed,
             }
         }
     }

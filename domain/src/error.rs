@@ -29,6 +29,10 @@ pub enum DomainError {
         field: &'static str,
         message: &'static str,
     },
+    /// The payment provider did not answer (a time-out, its own error): nothing was decided,
+    /// try again later.
+    #[error("payment provider unavailable: {0}")]
+    ProviderUnavailable(String),
     #[error("database error: {0}")]
     Database(sea_orm::DbErr),
     /// Something that should not fail did (randomness, a worker thread); details are logged only.

@@ -19,6 +19,7 @@ pub mod mail;
 pub mod messages;
 pub mod money;
 pub mod notices;
+pub mod payments;
 pub mod pdf;
 pub mod policy;
 pub mod portal;

@@ -10,6 +10,7 @@ mod m20261128_000003_business;
 mod m20261201_000004_frozen_paperwork;
 mod m20261202_000005_customer_answers;
 mod m20261203_000006_live_events;
+mod m20261204_000007_online_payments;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_frozen_paperwork::Migration),
             Box::new(m20261202_000005_customer_answers::Migration),
             Box::new(m20261203_000006_live_events::Migration),
+            Box::new(m20261204_000007_online_payments::Migration),
         ]
     }
 }

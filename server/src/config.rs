@@ -42,6 +42,8 @@ const KNOWN_VARIABLES: &[&str] = &[
     "BODY_TIMEOUT_SECONDS",
     "HEADER_TIMEOUT_SECONDS",
     "LIVE_STREAMS_PER_PERSON",
+    "MOLLIE_API_KEY",
+    "MOLLIE_API_URL",
     "TEST_DATABASE_URL",
 ];
 
@@ -100,6 +102,19 @@ pub struct Config {
     /// Open live-status streams one person may hold (`PORTICO_LIVE_STREAMS_PER_PERSON`, default
     /// 8): one per open tab; opening one more closes their oldest.
     pub live_streams_per_person: usize,
+    /// Online payment through Mollie (`PORTICO_MOLLIE_API_KEY`, a `test_` or `live_` key);
+    /// without it, or in demo mode, invoices are paid in Portico's own test mode.
+    pub mollie_key: Option<portico_domain::payments::mollie::ApiKey>,
+    /// Mollie's API address (`PORTICO_MOLLIE_API_URL`): Mollie's own unless a test suite points
+    /// it at a local fake.
+    pub mollie_api_url: Url,
+}
+
+impl Config {
+    /// Whether invoices are paid in Portico's test mode rather than at Mollie.
+    pub fn payments_in_test_mode(&self) -> bool {
+        self.demo || self.mollie_key.is_none()
+    }
 }
 
 // By hand, so that a password in the database URL never reaches a log.
@@ -137,6 +152,8 @@ impl std::fmt::Debug for Config {
             .field("body_timeout", &self.body_timeout)
             .field("header_timeout", &self.header_timeout)
             .field("at_rest_key", &self.secret_key.as_ref().map(|_| "(set)"))
+            .field("mollie_key", &self.mollie_key)
+            .field("mollie_api_url", &self.mollie_api_url.as_str())
             .finish()
     }
 }
@@ -163,6 +180,8 @@ struct Raw {
     live_streams_per_person: Option<Number>,
     trusted_proxies: Option<String>,
     secret_key: Option<String>,
+    mollie_api_key: Option<String>,
+    mollie_api_url: Option<String>,
     /// Which variable gave `addr`, when it was not PORTICO_ADDR or the file.
     #[serde(skip)]
     addr_from: Option<&'static str>,
@@ -254,6 +273,8 @@ impl Config {
         overlay(&mut raw.mail_from, prefixed("MAIL_FROM"));
         overlay(&mut raw.trusted_proxies, prefixed("TRUSTED_PROXIES"));
         overlay(&mut raw.secret_key, prefixed("SECRET_KEY"));
+        overlay(&mut raw.mollie_api_key, prefixed("MOLLIE_API_KEY"));
+        overlay(&mut raw.mollie_api_url, prefixed("MOLLIE_API_URL"));
         let mut config = Self::from_raw(raw)?;
         config.leptos_watch = get("LEPTOS_WATCH").is_some();
         Ok(config)
@@ -372,6 +393,31 @@ impl Config {
                 "PORTICO_TRUSTED_PROXIES",
                 raw.trusted_proxies.as_deref().unwrap_or_default(),
             )?,
+            mollie_key: match raw.mollie_api_key.as_deref().map(str::trim) {
+                None | Some("") => None,
+                // The value is never repeated back: it is a secret.
+                Some(text) => Some(portico_domain::payments::mollie::ApiKey::parse(text).ok_or_else(
+                    || {
+                        invalid(
+                            "PORTICO_MOLLIE_API_KEY",
+                            "is not a Mollie API key: expected test_ or live_ and 30 letters \
+                             and digits (Mollie's dashboard, Developers, API keys)",
+                        )
+                    },
+                )?),
+            },
+            mollie_api_url: {
+                let text = raw
+                    .mollie_api_url
+                    .unwrap_or_else(|| portico_domain::payments::mollie::API_URL.to_owned());
+                let url = Url::parse(text.trim()).map_err(|e| {
+                    invalid("PORTICO_MOLLIE_API_URL", format!("`{text}`: {e}"))
+                })?;
+                if !matches!(url.scheme(), "http" | "https") {
+                    return Err(invalid("PORTICO_MOLLIE_API_URL", "must be an http(s) address"));
+                }
+                url
+            },
         })
     }
 }
@@ -491,6 +537,33 @@ mod tests {
             Err(ConfigError::Invalid { variable, message }) => {
                 assert_eq!(variable, "PORTICO_TRUSTED_PROXIES");
                 assert!(message.contains("proxy.local"), "{message}");
+            }
+            other => panic!("refused, got {other:?}"),
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_mollie_key_is_checked_at_start_and_never_shown() -> Result<(), ConfigError> {
+        let none = load(&[])?;
+        assert!(none.mollie_key.is_none() && none.payments_in_test_mode());
+        assert_eq!(none.mollie_api_url.as_str(), "https://api.mollie.com/v2");
+        let key = "test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM";
+        let real = load(&[("PORTICO_MOLLIE_API_KEY", key)])?;
+        assert!(real.mollie_key.is_some() && !real.payments_in_test_mode());
+        assert!(!format!("{real:?}").contains("dHar4XY7"), "{real:?}");
+        let demo = load(&[("PORTICO_MOLLIE_API_KEY", key), ("PORTICO_DEMO", "true")])?;
+        assert!(
+            demo.payments_in_test_mode(),
+            "the demo never takes real money"
+        );
+        match load(&[(
+            "PORTICO_MOLLIE_API_KEY",
+            "sk_live_notmollie_dHar4XY7LxsDOtmnkVtjN",
+        )]) {
+            Err(ConfigError::Invalid { variable, message }) => {
+                assert_eq!(variable, "PORTICO_MOLLIE_API_KEY");
+                assert!(!message.contains("dHar4XY7"), "{message}");
             }
             other => panic!("refused, got {other:?}"),
         }

@@ -19,6 +19,7 @@ pub mod files;
 pub mod health;
 pub mod live;
 pub mod mailer;
+pub mod payments;
 pub mod requests;
 pub mod router;
 pub mod sessions;

@@ -60,6 +60,7 @@ pub fn router(state: AppState) -> Router {
     let db = state.db.clone();
     let accounts = state.accounts.clone();
     let storage = state.documents.clone();
+    let payments = state.payments.clone();
     let page_security = PageSecurity {
         reload_port: state.watch_reload_port,
     };
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         provide_context(db.clone());
         provide_context(accounts.clone());
         provide_context(storage.clone());
+        provide_context(payments.clone());
         provide_context(page_security);
     };
     let session_layer = sessions::layer(
@@ -118,6 +120,14 @@ pub fn router(state: AppState) -> Router {
         .route("/files/company/logo", get(files::logo))
         .route("/brand.css", get(files::brand_css))
         .route("/live", get(crate::live::stream::live))
+        .route(
+            portico_domain::payments::WEBHOOK_PATH,
+            post(crate::payments::webhook),
+        )
+        .route(
+            "/pay/test/{id}",
+            get(crate::payments::test_checkout::show).post(crate::payments::test_checkout::decide),
+        )
         .nest_service("/pkg", pkg)
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())

@@ -89,6 +89,7 @@ pub fn app_state(
         upload_limit: config.upload_limit,
         trusted_proxies: config.trusted_proxies.clone().into(),
         body_timeout: config.body_timeout,
+        payments: crate::payments::provider(config, &db)?,
         live: crate::live::Hub::start(db, clock, config.live_streams_per_person),
     })
 }
@@ -378,6 +379,7 @@ pub async fn serve(config: &Config, db: DatabaseConnection) -> Result<(), Startu
     spawn_session_cleanup(db.clone(), clock.clone());
     spawn_limiter_pruning(state.accounts.sign_in_limiter.clone());
     spawn_housekeeping(db.clone(), clock.clone());
+    crate::payments::spawn_reconciliation(state.clone());
     let mut state = state;
     match &config.smtp_url {
         Some(url) => {

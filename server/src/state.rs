@@ -28,6 +28,9 @@ pub struct AppState {
     /// The live-status hub: open streams and the news they are given.
     #[from_ref(skip)]
     pub live: crate::live::Hub,
+    /// The payment provider (Mollie, or the test mode) and the addresses it is given.
+    #[from_ref(skip)]
+    pub payments: portico_domain::payments::Payments,
     /// The longest pause inside a request body (`PORTICO_BODY_TIMEOUT_SECONDS`).
     #[from_ref(skip)]
     pub body_timeout: std::time::Duration,

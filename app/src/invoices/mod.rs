@@ -27,6 +27,16 @@ pub struct InvoiceView {
     pub may_issue: bool,
     pub may_record_payment: bool,
     pub may_credit: bool,
+    /// The customer's "Pay € …" button (owner and payer, open and nothing being confirmed).
+    pub may_pay: bool,
+    /// "Pay € 1.234,50".
+    pub pay_label: String,
+    /// Payments go to Portico's test checkout: no money moves.
+    pub test_mode: bool,
+    /// A word about the last online payment ("your bank is confirming it", "try again").
+    pub payment_note: Option<String>,
+    /// Online payments on it, newest first.
+    pub attempts: Vec<crate::payments::AttemptView>,
 }
 
 #[cfg(feature = "ssr")]
@@ -55,6 +65,11 @@ pub(crate) fn view_of(invoice: &portico_domain::invoices::Invoice) -> InvoiceVie
         may_issue: invoice.can_be_issued(),
         may_record_payment: invoice.takes_payments(),
         may_credit: invoice.can_be_credited(),
+        may_pay: false,
+        pay_label: format!("Pay {}", format_euros(invoice.outstanding_cents())),
+        test_mode: false,
+        payment_note: None,
+        attempts: Vec::new(),
     }
 }
 
@@ -68,7 +83,22 @@ pub(crate) async fn for_job(
 
     let rows = invoices::for_job(db, job_id).await?;
     let from_quote = invoices::quote_to_invoice(db, job_id, &rows).await?;
-    Ok((rows.iter().map(view_of).collect(), from_quote))
+    let ids: Vec<i32> = rows.iter().map(|i| i.id).collect();
+    let mut attempts = crate::payments::attempts_by_invoice(db, &ids).await?;
+    let here = crate::staff::local::Local::load(db).await?;
+    let views = rows
+        .iter()
+        .map(|invoice| InvoiceView {
+            attempts: attempts
+                .remove(&invoice.id)
+                .unwrap_or_default()
+                .iter()
+                .map(|a| crate::payments::attempt_view(a, &here, true))
+                .collect(),
+            ..view_of(invoice)
+        })
+        .collect();
+    Ok((views, from_quote))
 }
 
 /// A draft invoice from the job's accepted quote.

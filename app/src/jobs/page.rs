@@ -467,6 +467,7 @@ fn InvoiceItem(invoice: InvoiceView) -> impl IntoView {
                     {invoice.due_date.clone().map(|d| view! { " · due " {d} })}
                     {open.then(|| view! { " · open " {invoice.outstanding.clone()} })}
                 </p>
+                <crate::payments::Attempts attempts=invoice.attempts.clone() />
             </div>
             {invoice.pdf_url.clone().map(|url| view! {
                 <a class="button button--secondary" href=url download>"Download PDF"</a>

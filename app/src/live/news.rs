@@ -26,6 +26,7 @@ pub enum NewsKind {
     InvoiceOverdue,
     InvoiceCredited,
     PaymentRecorded,
+    PaymentUpdated,
     MessagePosted,
     MessagesRead,
 }
@@ -69,6 +70,7 @@ impl News {
             K::InvoiceOverdue => NewsKind::InvoiceOverdue,
             K::InvoiceCredited => NewsKind::InvoiceCredited,
             K::PaymentRecorded => NewsKind::PaymentRecorded,
+            K::PaymentUpdated => NewsKind::PaymentUpdated,
             K::MessagePosted => NewsKind::MessagePosted,
             K::MessagesRead => NewsKind::MessagesRead,
             K::AccessChanged | K::SessionsEnded => return None,

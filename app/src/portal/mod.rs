@@ -308,14 +308,56 @@ pub async fn customer_move(job_id: i32) -> Result<MoveView, PorticoError> {
             }
         })
         .collect();
+    let invoice_ids: Vec<i32> = detail.invoices.iter().map(|i| i.id).collect();
+    let mut attempts = crate::payments::attempts_by_invoice(&db, &invoice_ids).await?;
+    let test_mode =
+        use_context::<portico_domain::payments::Payments>().is_some_and(|p| p.test_mode());
+    let pays = portico_domain::policy::can(
+        &actor,
+        portico_domain::policy::Action::PayInvoice {
+            customer_id: job.customer_id,
+        },
+    )
+    .is_allowed();
     let invoices: Vec<InvoiceView> = detail
         .invoices
         .iter()
-        .map(|i| InvoiceView {
-            may_issue: false,
-            may_record_payment: false,
-            may_credit: false,
-            ..crate::invoices::view_of(i)
+        .map(|i| {
+            let tried = attempts.remove(&i.id).unwrap_or_default();
+            let open = i.takes_payments() && i.outstanding_cents() > 0;
+            let confirming = tried.iter().any(|a| {
+                matches!(
+                    a.status,
+                    portico_domain::payments::AttemptStatus::Pending
+                        | portico_domain::payments::AttemptStatus::Authorized
+                )
+            });
+            let payment_note = match tried.first() {
+                _ if !open => None,
+                _ if confirming => Some(
+                    "Your bank is confirming your payment; this page shows it as soon as it \
+                     does."
+                        .to_owned(),
+                ),
+                Some(last) if last.status.ended_unpaid() => Some(format!(
+                    "Your last payment was {}. Nothing was charged; you can try again.",
+                    last.status.label()
+                )),
+                _ => None,
+            };
+            InvoiceView {
+                may_issue: false,
+                may_record_payment: false,
+                may_credit: false,
+                may_pay: pays && open && !confirming,
+                test_mode,
+                payment_note,
+                attempts: tried
+                    .iter()
+                    .map(|a| crate::payments::attempt_view(a, &here, false))
+                    .collect(),
+                ..crate::invoices::view_of(i)
+            }
         })
         .collect();
     let payment = if invoices

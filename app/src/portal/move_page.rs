@@ -16,6 +16,7 @@ use crate::{
     documents::DocumentView,
     invoices::InvoiceView,
     messages::{MessageThread, Thread},
+    payments::{Attempts, PayButton},
     quotes::editor::Totals,
     requests::RequestView,
     staff::{action_error, loading, FieldError, FormError, StatusBadge},
@@ -326,9 +327,14 @@ fn Invoices(invoices: Vec<InvoiceView>, payment: Option<PaymentInstructions>) ->
                                             {(i.outstanding_cents > 0).then(|| view! { " · still to pay " <strong>{i.outstanding.clone()}</strong> })}
                                             {i.due_date.clone().map(|d| view! { " · due " {d} })}
                                         </p>
+                                        {i.payment_note.clone().map(|note| view! { <p class="item__note" role="note">{note}</p> })}
+                                        {i.may_pay.then(|| view! {
+                                            <PayButton invoice_id=i.id label=i.pay_label.clone() test_mode=i.test_mode />
+                                        })}
                                         {(i.outstanding_cents > 0 && !i.credit_note).then(|| payment.clone().map(|p| view! {
-                                            <p class="item__meta">"Pay by bank transfer to " {p.beneficiary} ", IBAN " <span class="nowrap">{p.iban}</span> ", reference " <strong>{reference.clone()}</strong> "."</p>
+                                            <p class="item__meta">{if i.may_pay { "Or pay by bank transfer to " } else { "Pay by bank transfer to " }} {p.beneficiary} ", IBAN " <span class="nowrap">{p.iban}</span> ", reference " <strong>{reference.clone()}</strong> "."</p>
                                         }))}
+                                        <Attempts attempts=i.attempts.clone() />
                                     </div>
                                     {i.pdf_url.clone().map(|url| view! {
                                         <a class="button button--secondary" href=url download>"PDF"</a>

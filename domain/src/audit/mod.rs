@@ -69,6 +69,10 @@ pub enum AuditAction {
     InvoiceCredited,
     InvoiceOverdue,
     PaymentRecorded,
+    /// A customer left to pay online.
+    PaymentStarted,
+    /// The provider's word on an online payment changed (paid, failed, refunded, flagged).
+    PaymentUpdated,
     DocumentUploaded,
     DocumentDownloaded,
     DocumentVisibilityChanged,
@@ -126,6 +130,8 @@ impl AuditAction {
             Self::InvoiceCredited => "invoice_credited",
             Self::InvoiceOverdue => "invoice_overdue",
             Self::PaymentRecorded => "payment_recorded",
+            Self::PaymentStarted => "payment_started",
+            Self::PaymentUpdated => "payment_updated",
             Self::DocumentUploaded => "document_uploaded",
             Self::DocumentDownloaded => "document_downloaded",
             Self::DocumentVisibilityChanged => "document_visibility_changed",

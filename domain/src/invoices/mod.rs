@@ -44,6 +44,10 @@ pub enum PaymentMethod {
     Ideal,
     Card,
     Cash,
+    /// Paid online by another method the provider offers (Bancontact, PayPal, …).
+    Online,
+    /// Portico's test checkout: no money moved.
+    Test,
 }
 
 impl PaymentMethod {
@@ -53,6 +57,8 @@ impl PaymentMethod {
             Self::Ideal => "ideal",
             Self::Card => "card",
             Self::Cash => "cash",
+            Self::Online => "online",
+            Self::Test => "test",
         }
     }
 }
@@ -334,9 +340,6 @@ pub async fn record_payment<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    if amount_cents <= 0 {
-        return Err(DomainError::invalid("amount", "Enter the amount received."));
-    }
     let reference = reference.trim();
     if reference.chars().count() > 200 {
         return Err(DomainError::invalid(
@@ -345,6 +348,36 @@ where
         ));
     }
     let txn = db.begin().await?;
+    let invoice = book(
+        &txn,
+        stamp,
+        invoice_id,
+        amount_cents,
+        method,
+        reference,
+        None,
+    )
+    .await?;
+    crate::live::commit(txn).await?;
+    Ok(invoice)
+}
+
+/// Books a payment inside the caller's transaction (the office's hand, or an online payment
+/// the provider confirmed): the payment row, the invoice's paid amount, `paid` for the invoice
+/// and its job when it is covered, the audit row and the news. `attempt_id` ties it to the
+/// online attempt it came from (unique: an attempt books once).
+pub(crate) async fn book(
+    txn: &impl ConnectionTrait,
+    stamp: &Stamp,
+    invoice_id: i32,
+    amount_cents: i64,
+    method: PaymentMethod,
+    reference: &str,
+    attempt_id: Option<i32>,
+) -> Result<Invoice, DomainError> {
+    if amount_cents <= 0 {
+        return Err(DomainError::invalid("amount", "Enter the amount received."));
+    }
     // Write first (see `issue`): the conditional add also stops two payments overshooting.
     let updated = entity::Entity::update_many()
         .col_expr(
@@ -359,9 +392,9 @@ where
                 .add(amount_cents)
                 .lte(Expr::col(entity::Column::TotalCents)),
         )
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    let invoice = find(&txn, invoice_id).await?;
+    let invoice = find(txn, invoice_id).await?;
     if updated.rows_affected != 1 {
         return Err(if invoice.takes_payments() {
             DomainError::invalid(
@@ -385,23 +418,24 @@ where
         reference: Set(reference.to_owned()),
         received_at: Set(stamp.at),
         recorded_by: Set(stamp.by),
+        attempt_id: Set(attempt_id),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let invoice = if invoice.paid_cents >= invoice.total_cents {
         let mut active: entity::ActiveModel = invoice.into();
         active.status = Set(InvoiceStatus::Paid);
-        let invoice = active.update(&txn).await?;
+        let invoice = active.update(txn).await?;
         if let Some(job_id) = invoice.job_id {
-            let job = jobs::find(&txn, job_id).await?;
+            let job = jobs::find(txn, job_id).await?;
             if matches!(job.status, JobStatus::Invoiced | JobStatus::Overdue) {
                 let note = format!(
                     "Invoice {} paid.",
                     invoice.number.as_deref().unwrap_or_default()
                 );
                 jobs::transition(
-                    &txn,
+                    txn,
                     stamp,
                     job,
                     JobStatus::Paid,
@@ -418,7 +452,7 @@ where
     };
     stamp
         .record(
-            &txn,
+            txn,
             AuditAction::PaymentRecorded,
             format!("invoice:{invoice_id}"),
             Some(format!(
@@ -428,11 +462,10 @@ where
             )),
         )
         .await?;
-    announce(&txn, stamp, &invoice, LiveKind::PaymentRecorded).await?;
+    announce(txn, stamp, &invoice, LiveKind::PaymentRecorded).await?;
     if invoice.status == InvoiceStatus::Paid {
-        announce(&txn, stamp, &invoice, LiveKind::InvoicePaid).await?;
+        announce(txn, stamp, &invoice, LiveKind::InvoicePaid).await?;
     }
-    crate::live::commit(txn).await?;
     Ok(invoice)
 }
 

@@ -45,6 +45,9 @@ pub enum LiveKind {
     InvoiceCredited,
     #[sea_orm(string_value = "payment_recorded")]
     PaymentRecorded,
+    /// An online payment started, or the provider's word on it changed.
+    #[sea_orm(string_value = "payment_updated")]
+    PaymentUpdated,
     #[sea_orm(string_value = "message_posted")]
     MessagePosted,
     #[sea_orm(string_value = "messages_read")]

@@ -87,6 +87,11 @@ pub enum Notice {
         job_id: i32,
         author: i32,
     },
+    /// An online payment was booked: a receipt to the contact who paid (always sent: it is
+    /// the answer to their own action, not news they may turn off).
+    PaymentReceived {
+        attempt_id: i32,
+    },
 }
 
 struct Letter {
@@ -165,6 +170,9 @@ pub async fn send(
                 job,
             }
         }
+        Notice::PaymentReceived { attempt_id } => {
+            return receipt(db, attempt_id, &company_name, public_url, now).await;
+        }
         Notice::Reply { job_id, author } => {
             let job = jobs::find(db, job_id).await?;
             let writer = crate::accounts::admin::person(db, author).await?;
@@ -185,6 +193,66 @@ pub async fn send(
         }
     };
     to_contacts(db, letter, public_url, now).await
+}
+
+async fn receipt(
+    db: &impl ConnectionTrait,
+    attempt_id: i32,
+    company_name: &str,
+    public_url: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, DomainError> {
+    let attempt = crate::payments::find(db, attempt_id).await?;
+    let Some(payer) = attempt.started_by else {
+        return Ok(0);
+    };
+    let booked = crate::invoices::payment::Entity::find()
+        .filter(crate::invoices::payment::Column::AttemptId.eq(attempt_id))
+        .one(db)
+        .await?;
+    let Some(booked) = booked else {
+        return Ok(0);
+    };
+    let invoice = invoices::find(db, attempt.invoice_id).await?;
+    let person = crate::accounts::admin::person(db, payer).await?;
+    let number = invoice.number.clone().unwrap_or_default();
+    let test = attempt.provider == crate::payments::ProviderName::Test;
+    let what = format!(
+        "{company_name} received {} for invoice {number}{}. Payment reference: {}. Thank \
+         you.{}",
+        crate::money::format_euros(booked.amount_cents),
+        if invoice.outstanding_cents() > 0 {
+            format!(
+                "; {} is still open",
+                crate::money::format_euros(invoice.outstanding_cents())
+            )
+        } else {
+            String::new()
+        },
+        booked.reference,
+        if test {
+            "\n\nThis was a TEST payment in Portico's test mode: no money moved."
+        } else {
+            ""
+        }
+    );
+    let path = invoice
+        .job_id
+        .map(|job_id| format!("/moves/{job_id}#invoices"))
+        .unwrap_or_else(|| "/".to_owned());
+    let link = format!("{}{path}", public_url.trim_end_matches('/'));
+    mail::enqueue(
+        db,
+        now,
+        &person.email,
+        &format!(
+            "{}Payment received: invoice {number}",
+            if test { "[TEST] " } else { "" }
+        ),
+        &body(&person.display_name, &what, &link),
+    )
+    .await?;
+    Ok(1)
 }
 
 fn body(name: &str, what: &str, link: &str) -> String {

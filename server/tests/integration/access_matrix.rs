@@ -387,6 +387,17 @@ fn server_functions() -> Vec<(&'static str, Body, [u16; 8])> {
             form_of(&[("invoice_id", "999999")]),
             [401, 403, 403, 403, 403, 403, 404, 404],
         ),
+        // Paying online: the customer's owner and payer; staff see but never pay.
+        (
+            "/api/payments/pay",
+            form_of(&[("invoice_id", "999999")]),
+            [401, 404, 404, 404, 404, 404, 404, 404],
+        ),
+        (
+            "/api/payments/outcome",
+            form_of(&[("attempt_id", "999999")]),
+            [401, 404, 404, 404, 404, 404, 404, 404],
+        ),
         (
             "/api/invoices/record_payment",
             form_of(&[
@@ -677,6 +688,13 @@ const PAGES: &[(&str, [u16; 8])] = &[
         [401, 404, 404, 404, 404, 404, 404, 404],
     ),
     ("/healthz", [200, 200, 200, 200, 200, 200, 200, 200]),
+    // The test checkout stands outside the portal, like a provider's page: its address is the
+    // secret, and one that is not a test payment is not there for anyone.
+    (
+        "/pay/test/test_nosuchpayment",
+        [404, 404, 404, 404, 404, 404, 404, 404],
+    ),
+    ("/payments/999999", [302, 404, 404, 404, 404, 404, 404, 404]),
     ("/no-such-page", [404, 404, 404, 404, 404, 404, 404, 404]),
 ];
 
@@ -777,6 +795,21 @@ async fn customer_a_files(db: &portico_domain::DatabaseConnection) -> Vec<(Strin
     ]
 }
 
+/// An issued invoice of customer A.
+async fn customer_a_invoice(db: &portico_domain::DatabaseConnection) -> i32 {
+    use portico_domain::invoices::{entity as invoice, InvoiceKind, InvoiceStatus};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    invoice::Entity::find()
+        .filter(invoice::Column::CustomerId.eq(1))
+        .filter(invoice::Column::Kind.eq(InvoiceKind::Invoice))
+        .filter(invoice::Column::Status.ne(InvoiceStatus::Draft))
+        .one(db)
+        .await
+        .expect("query")
+        .expect("an issued invoice of customer A")
+        .id
+}
+
 #[tokio::test]
 async fn every_server_function_and_page_against_the_expected_table() {
     // The table covers exactly the registered server functions.
@@ -871,6 +904,35 @@ async fn every_server_function_and_page_against_the_expected_table() {
                 if got != *want {
                     wrong.push(format!(
                         "POST {path} as {who}: expected {want}, got {got} {}",
+                        reply.text()
+                    ));
+                }
+            }
+        }
+        // Customer A's invoice (paid in the demo): the owner may pay (nothing is left: 409), the
+        // viewer may not (403), another customer does not see it (404), staff never pay (403).
+        // The webhook is open to anyone and says nothing about ids it does not know.
+        let a_invoice = customer_a_invoice(db).await;
+        let dynamic: Vec<(String, String, [u16; 8])> = vec![
+            (
+                "/api/payments/pay".to_owned(),
+                form(&[("invoice_id", &a_invoice.to_string())]),
+                [401, 409, 403, 404, 403, 403, 403, 403],
+            ),
+            (
+                "/payments/webhook".to_owned(),
+                form(&[("id", "tr_NoSuchPayment")]),
+                [200, 200, 200, 200, 200, 200, 200, 200],
+            ),
+        ];
+        for (path, body, expected) in &dynamic {
+            for (((who, _), browser), want) in PEOPLE.iter().zip(browsers.iter_mut()).zip(expected)
+            {
+                let reply = browser.call(path, body).await;
+                let got = reply.status.as_u16();
+                if got != *want {
+                    wrong.push(format!(
+                        "{path} as {who}: expected {want}, got {got} {}",
                         reply.text()
                     ));
                 }

@@ -26,7 +26,8 @@ async fn migrations_apply_from_zero_and_are_idempotent() {
                 "m20261128_000003_business",
                 "m20261201_000004_frozen_paperwork",
                 "m20261202_000005_customer_answers",
-                "m20261203_000006_live_events"
+                "m20261203_000006_live_events",
+                "m20261204_000007_online_payments"
             ],
             "{label}"
         );

@@ -18,6 +18,7 @@ mod installation;
 mod invitations;
 mod live;
 mod passkeys;
+mod payments;
 mod portal;
 mod startup;
 mod workspace;

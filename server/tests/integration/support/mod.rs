@@ -17,6 +17,8 @@ use sea_orm::{ConnectionTrait, Database};
 use std::sync::Arc;
 use tower::ServiceExt;
 
+pub mod fake_mollie;
+
 /// A database that exists for one test only.
 pub struct TestDb {
     pub label: &'static str,
@@ -232,6 +234,8 @@ pub struct Browser {
     /// The last `Set-Cookie` for the session, attributes included.
     pub last_set_cookie: Option<String>,
     pub client: Option<std::net::SocketAddr>,
+    /// Another public origin than the default configuration's (sent as `Origin` and `Host`).
+    pub origin: Option<String>,
 }
 
 impl Browser {
@@ -241,6 +245,7 @@ impl Browser {
             cookie: None,
             last_set_cookie: None,
             client: None,
+            origin: None,
         }
     }
 
@@ -249,6 +254,14 @@ impl Browser {
             request
                 .headers_mut()
                 .insert("cookie", cookie.parse().expect("cookie header"));
+        }
+        if let Some(origin) = &self.origin {
+            let headers = request.headers_mut();
+            if headers.contains_key("origin") {
+                headers.insert("origin", origin.parse().expect("origin header"));
+            }
+            let host = origin.split("://").nth(1).unwrap_or_default();
+            headers.insert("host", host.parse().expect("host header"));
         }
         if let Some(addr) = self.client {
             request
