@@ -15,11 +15,20 @@
 # largest fan-out. STREAMS, RATE (changes per second) and CHANGES can be set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The load client is built in a target folder of its own: `cargo bench` also builds the
+# `portico` binary, and in `target/` it would replace cargo-leptos' release build with one that
+# names the wasm file differently (the pages would then never hydrate).
+CARGO_TARGET_DIR=target/bench-client cargo bench -q -p portico-server --bench live_streams --locked --no-run
 mode=${1:-sqlite}
 STREAMS=${STREAMS:-10000}
 RATE=${RATE:-2}
 CHANGES=${CHANGES:-40}
-ulimit -n 65536
+# One socket per stream on each side: raise the soft limit as far as the hard one allows.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+if [ "$(ulimit -n)" -lt $((STREAMS + 1000)) ]; then
+  echo "bench/live.sh: only $(ulimit -n) open files allowed; lower STREAMS" >&2
+  exit 1
+fi
 data=$(mktemp -d)
 pids=()
 cleanup() {
@@ -77,4 +86,4 @@ echo "== live status: $mode, ${#ports[@]} instance(s), $STREAMS streams, $CHANGE
 LIVE_ADDRS=${addrs%,} LIVE_COOKIES=$(IFS=,; echo "${cookies[*]}") LIVE_PIDS=$(IFS=,; echo "${pids[*]}") \
   LIVE_CREW_COOKIE=${cookies[2]} LIVE_OFFICE_COOKIE=${cookies[3]} LIVE_ORIGIN=$base \
   LIVE_STREAMS=$STREAMS LIVE_RATE=$RATE LIVE_CHANGES=$CHANGES \
-  cargo bench -q -p portico-server --bench live_streams --locked
+  CARGO_TARGET_DIR=target/bench-client cargo bench -q -p portico-server --bench live_streams --locked

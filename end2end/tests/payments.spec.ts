@@ -28,7 +28,7 @@ test("a customer pays an open invoice in test mode on a phone, after a failed tr
   const box = await pay.boundingBox();
   expect(box?.height ?? 0).toBeGreaterThanOrEqual(44);
   await noSidewaysScroll(page);
-  await page.screenshot({ path: testInfo.outputPath("invoice-360.png"), fullPage: true });
+  await page.locator("#invoices").screenshot({ path: testInfo.outputPath("invoice-360.png") });
 
   await pay.click();
   await expect(page).toHaveURL(/\/pay\/test\/test_/);
@@ -63,6 +63,7 @@ test("a customer pays an open invoice in test mode on a phone, after a failed tr
   await expect(invoices.locator(".badge--paid").first()).toBeVisible();
   await expect(invoices.getByRole("button", { name: /^Pay € / })).toHaveCount(0);
   await expect(invoices.getByText(/Test payment € .* paid/)).toBeVisible();
+  await invoices.screenshot({ path: testInfo.outputPath("invoice-paid-360.png") });
   expect(errors).toEqual([]);
   await context.close();
 
@@ -71,13 +72,14 @@ test("a customer pays an open invoice in test mode on a phone, after a failed tr
   const office = await officeContext.newPage();
   const officeErrors = watchErrors(office);
   await signInWithPassword(office, "olga@vandijk.example");
+  await expect(office).not.toHaveURL(/sign-in/);
   await office.goto("/staff/jobs/10");
   await hydrated(office);
   const attempts = office.getByRole("list", { name: "Online payments" });
   await expect(attempts.locator(".badge--paid")).toHaveCount(1);
   await expect(attempts.locator(".badge--payment-failed")).toHaveCount(1);
   await expect(attempts.getByText(/test_/).first()).toBeVisible();
-  await office.screenshot({ path: testInfo.outputPath("office-1280.png"), fullPage: true });
+  await office.locator("section[aria-labelledby=invoices-title]").screenshot({ path: testInfo.outputPath("office-1280.png") });
   expect(officeErrors).toEqual([]);
   await officeContext.close();
 });

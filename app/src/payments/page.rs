@@ -118,7 +118,8 @@ fn Outcome(outcome: PaymentOutcome, gave_up: Signal<bool>) -> impl IntoView {
                 <p class="pay__test">"Test mode: no money moved."</p>
             })}
             {o.may_retry.then(|| view! {
-                <PayButton invoice_id=o.invoice_id label=format!("Try again: pay {}", o.outstanding) test_mode=o.attempt.test />
+                // The page already says it is a test.
+                <PayButton invoice_id=o.invoice_id label=format!("Try again: pay {}", o.outstanding) test_mode=false />
             })}
             <p><A href=back attr:class="button button--secondary">"Back to your move"</A></p>
         </section>

@@ -204,6 +204,37 @@ pub async fn staff_dashboard() -> Result<Dashboard, PorticoError> {
             },
         })
         .collect();
+    // Online payments the provider reported differently than asked, or paid twice (two weeks).
+    let flagged =
+        portico_domain::payments::flagged_since(&db, here.now - chrono::Duration::days(14)).await?;
+    let flagged_names = customers::find_many(
+        &db,
+        &flagged
+            .iter()
+            .map(|(_, i)| i.customer_id)
+            .collect::<Vec<_>>(),
+    )
+    .await?;
+    to_do.extend(flagged.iter().map(|(attempt, invoice)| DashboardItem {
+        href: invoice.job_id.map_or_else(
+            || format!("/staff/customers/{}", invoice.customer_id),
+            |job| format!("/staff/jobs/{job}#invoices-title"),
+        ),
+        title: format!(
+            "{} · {}",
+            flagged_names
+                .iter()
+                .find(|c| c.id == invoice.customer_id)
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
+            invoice.number.clone().unwrap_or_default()
+        ),
+        detail: format!(
+            "check the online payment {}: {}",
+            attempt.provider_id.clone().unwrap_or_default(),
+            attempt.problem.clone().unwrap_or_default()
+        ),
+    }));
     // Files customers sent in the last two weeks, one line per move.
     let sent =
         portico_domain::documents::from_customers_since(&db, here.now - chrono::Duration::days(14))

@@ -172,6 +172,26 @@ pub async fn by_provider_id(
         .await?)
 }
 
+/// Attempts flagged to the office (an amount that did not match, money paid twice) that ended
+/// since `since`, newest first, with their invoices.
+pub async fn flagged_since(
+    db: &impl ConnectionTrait,
+    since: DateTime<Utc>,
+) -> Result<Vec<(Attempt, Invoice)>, DomainError> {
+    let flagged = entity::Entity::find()
+        .filter(entity::Column::Problem.is_not_null())
+        .filter(entity::Column::SettledAt.gte(since))
+        .order_by_desc(entity::Column::Id)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(flagged.len());
+    for attempt in flagged {
+        let invoice = invoices::find(db, attempt.invoice_id).await?;
+        out.push((attempt, invoice));
+    }
+    Ok(out)
+}
+
 /// Every attempt on an invoice, newest first.
 pub async fn for_invoice(
     db: &impl ConnectionTrait,

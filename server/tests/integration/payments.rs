@@ -550,6 +550,18 @@ async fn a_wrong_amount_is_flagged_not_booked_and_too_much_books_what_was_open()
             Browser::signed_in_demo(&shop.app, "olga@vandijk.example", shop.clock.now()).await;
         let staff_seen = outcome(&mut olga, flagged.id).await;
         assert!(staff_seen["attempt"]["problem"].is_string(), "{label}");
+        let dashboard = olga.call("/api/staff/dashboard", "").await;
+        let dashboard: Value = serde_json::from_slice(&dashboard.body).expect("JSON");
+        assert!(
+            dashboard["to_do"]
+                .as_array()
+                .expect("to do")
+                .iter()
+                .any(|item| item["detail"].as_str().is_some_and(
+                    |d| d.contains(&format!("check the online payment {}", at_mollie.id))
+                )),
+            "{label}: the office is told: {dashboard}"
+        );
         assert!(outcome(&mut lars, flagged.id).await["attempt"]["problem"].is_null());
 
         // The office books part of it by transfer while the customer pays the whole at Mollie:
@@ -608,14 +620,38 @@ async fn a_refund_made_in_the_dashboard_shows_on_the_invoice() {
         let fake = shop.fake.clone().expect("fake Mollie");
         let invoice = open_invoice(db, STUDIO_HENDRIKS).await;
         let mut lars = Browser::signed_in_demo(&shop.app, LARS, shop.clock.now()).await;
+        // Part of it was paid by transfer first: online, the customer pays the rest.
+        invoices::record_payment(
+            db,
+            &portico_domain::audit::Stamp::system(shop.clock.now()),
+            invoice.id,
+            10_000,
+            invoices::PaymentMethod::BankTransfer,
+            "transfer",
+        )
+        .await
+        .expect("a part paid by transfer");
         assert_eq!(pay(&mut lars, invoice.id).await.status, 200, "{label}");
         let at_mollie = fake.last();
+        assert_eq!(
+            at_mollie.amount["value"],
+            json!(decimal(invoice.outstanding_cents() - 10_000)),
+            "{label}: the rest"
+        );
         fake.set_status(&at_mollie.id, "paid");
         assert_eq!(
             support::send(&shop.app, webhook(&at_mollie.id))
                 .await
                 .status,
             200
+        );
+        assert_eq!(
+            invoices::find(db, invoice.id)
+                .await
+                .expect("invoice")
+                .status,
+            InvoiceStatus::Paid,
+            "{label}"
         );
         fake.refund(&at_mollie.id, "25.00");
         assert_eq!(
@@ -633,8 +669,8 @@ async fn a_refund_made_in_the_dashboard_shows_on_the_invoice() {
         );
         let seen = outcome(&mut lars, attempt.id).await;
         assert_eq!(seen["attempt"]["refunded"], "€ 25,00", "{label}: {seen}");
-        // The booked payment stays; the office decides what the refund means for the invoice.
-        assert_eq!(payments_of(db, invoice.id).await.len(), 1, "{label}");
+        // The booked payments stay; the office decides what the refund means for the invoice.
+        assert_eq!(payments_of(db, invoice.id).await.len(), 2, "{label}");
         test_db.finish().await;
     }
 }
