@@ -184,12 +184,21 @@ pub async fn flagged_since(
         .order_by_desc(entity::Column::Id)
         .all(db)
         .await?;
-    let mut out = Vec::with_capacity(flagged.len());
-    for attempt in flagged {
-        let invoice = invoices::find(db, attempt.invoice_id).await?;
-        out.push((attempt, invoice));
-    }
-    Ok(out)
+    // One query for their invoices, not one per attempt.
+    let invoices = invoices::entity::Entity::find()
+        .filter(invoices::entity::Column::Id.is_in(flagged.iter().map(|a| a.invoice_id)))
+        .all(db)
+        .await?;
+    Ok(flagged
+        .into_iter()
+        .filter_map(|attempt| {
+            let invoice = invoices
+                .iter()
+                .find(|i| i.id == attempt.invoice_id)?
+                .clone();
+            Some((attempt, invoice))
+        })
+        .collect())
 }
 
 /// Every attempt on an invoice, newest first.
@@ -644,7 +653,10 @@ where
         // Only `checked_at` moved.
         txn.commit().await?;
         return Ok(Applied {
-            attempt: find(db, attempt_id).await?,
+            attempt: Attempt {
+                checked_at: stamp.at,
+                ..before
+            },
             booked: false,
         });
     }

@@ -118,6 +118,20 @@ async fn outcome(browser: &mut Browser, attempt_id: i32) -> Value {
     serde_json::from_slice(&reply.body).expect("JSON")
 }
 
+/// The office books part of an invoice as a bank transfer.
+async fn paid_by_transfer(db: &DatabaseConnection, shop: &Shop, invoice_id: i32, cents: i64) {
+    invoices::record_payment(
+        db,
+        &portico_domain::audit::Stamp::system(shop.clock.now()),
+        invoice_id,
+        cents,
+        invoices::PaymentMethod::BankTransfer,
+        "transfer",
+    )
+    .await
+    .expect("a part paid by transfer");
+}
+
 async fn attempts(db: &DatabaseConnection, invoice_id: i32) -> Vec<payments::Attempt> {
     payments::for_invoice(db, invoice_id)
         .await
@@ -568,16 +582,7 @@ async fn a_wrong_amount_is_flagged_not_booked_and_too_much_books_what_was_open()
         // the open rest is booked, the excess flagged for a refund.
         assert_eq!(pay(&mut lars, invoice.id).await.status, 200, "{label}");
         let at_mollie = fake.last();
-        invoices::record_payment(
-            db,
-            &portico_domain::audit::Stamp::system(shop.clock.now()),
-            invoice.id,
-            10_000,
-            invoices::PaymentMethod::BankTransfer,
-            "transfer",
-        )
-        .await
-        .expect("a part paid by transfer");
+        paid_by_transfer(db, &shop, invoice.id, 10_000).await;
         fake.set_status(&at_mollie.id, "paid");
         assert_eq!(
             support::send(&shop.app, webhook(&at_mollie.id))
@@ -621,16 +626,7 @@ async fn a_refund_made_in_the_dashboard_shows_on_the_invoice() {
         let invoice = open_invoice(db, STUDIO_HENDRIKS).await;
         let mut lars = Browser::signed_in_demo(&shop.app, LARS, shop.clock.now()).await;
         // Part of it was paid by transfer first: online, the customer pays the rest.
-        invoices::record_payment(
-            db,
-            &portico_domain::audit::Stamp::system(shop.clock.now()),
-            invoice.id,
-            10_000,
-            invoices::PaymentMethod::BankTransfer,
-            "transfer",
-        )
-        .await
-        .expect("a part paid by transfer");
+        paid_by_transfer(db, &shop, invoice.id, 10_000).await;
         assert_eq!(pay(&mut lars, invoice.id).await.status, 200, "{label}");
         let at_mollie = fake.last();
         assert_eq!(

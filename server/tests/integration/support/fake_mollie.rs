@@ -94,6 +94,17 @@ fn authorised(headers: &HeaderMap) -> bool {
         })
 }
 
+/// Mollie's 401 for a missing or malformed key.
+fn unauthorised(headers: &HeaderMap) -> Option<Response> {
+    (!authorised(headers)).then(|| {
+        problem(
+            StatusCode::UNAUTHORIZED,
+            "Missing authentication, or failed to authenticate",
+            None,
+        )
+    })
+}
+
 fn two_decimals(value: &str) -> bool {
     value.split_once('.').is_some_and(|(w, f)| {
         !w.is_empty()
@@ -171,12 +182,8 @@ async fn create(State(fake): State<FakeMollie>, headers: HeaderMap, body: String
     if let Some(refusal) = wait_if_silent(&fake).await {
         return refusal;
     }
-    if !authorised(&headers) {
-        return problem(
-            StatusCode::UNAUTHORIZED,
-            "Missing authentication, or failed to authenticate",
-            None,
-        );
+    if let Some(refusal) = unauthorised(&headers) {
+        return refusal;
     }
     if let Some(key) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {
         fake.inner
@@ -249,12 +256,8 @@ async fn fetch(
     if let Some(refusal) = wait_if_silent(&fake).await {
         return refusal;
     }
-    if !authorised(&headers) {
-        return problem(
-            StatusCode::UNAUTHORIZED,
-            "Missing authentication, or failed to authenticate",
-            None,
-        );
+    if let Some(refusal) = unauthorised(&headers) {
+        return refusal;
     }
     let found = fake.inner.lock().unwrap().payments.get(&id).cloned();
     match found {
